@@ -49,6 +49,16 @@ struct ModelInfo {
   // integers, anything else floats).
   bool json_integers = false;
   std::vector<std::string> example_inputs;  // `run_input.csv` rows
+
+  // The card as JSON text with keys in published order (`card` above sorts its keys); this is
+  // what `GET /card` answers.
+  std::string card_json;
+  // Header of `run_input.csv` (`["smiles"]`): `GET /run/columns/input`.
+  std::vector<std::string> example_input_columns;
+  // Header and rows of `run_output.csv` as published (strings): `GET /run/example/output` and
+  // `GET /run/columns/output`.
+  std::vector<std::string> example_output_columns;
+  std::vector<std::vector<std::string>> example_outputs;
 };
 
 // Result of computing one molecule: one value per column, NaN meaning null (an empty cell).
@@ -63,6 +73,8 @@ struct RowResult {
 inline constexpr std::string_view kEmptyInput = "empty_input";
 inline constexpr std::string_view kInvalidSmiles = "invalid_smiles";
 inline constexpr std::string_view kComputationFailed = "computation_failed";
+// The input is longer than `kMaxSmilesBytes` (see smiles.h); RDKit is never called on it.
+inline constexpr std::string_view kInputTooLong = "input_too_long";
 
 // A built-in model. Implementations are immutable after construction and thread-safe:
 // `Compute` runs concurrently on many threads.
