@@ -14,7 +14,7 @@ inline constexpr Micros kMicrosPerSecond = 1'000'000;
 
 // Source of the current time. Implementations are thread-safe.
 class Clock {
- public:
+public:
   virtual ~Clock() = default;
 
   // Returns the current UTC time in microseconds since the epoch.
@@ -26,7 +26,7 @@ class Clock {
 
 // The real clock (`std::chrono::system_clock`).
 class SystemClock final : public Clock {
- public:
+public:
   Micros NowMicros() const override;
 
   // Returns a process-wide instance; it has no state, so sharing it is safe.
@@ -35,15 +35,16 @@ class SystemClock final : public Clock {
 
 // A clock that only moves when told to. Thread-safe.
 class ManualClock final : public Clock {
- public:
+public:
   explicit ManualClock(Micros start) : now_(start) {}
 
   Micros NowMicros() const override { return now_.load(); }
 
   void Advance(std::chrono::microseconds delta) { now_ += delta.count(); }
+
   void Set(Micros now) { now_ = now; }
 
- private:
+private:
   std::atomic<Micros> now_;
 };
 

@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "fmt/format.h"
+
 #include "hub/common/strings.h"
 
 namespace hub::common {
@@ -116,7 +117,7 @@ bool CsvReader::Next(std::vector<std::string>& fields) {
     }
     if (field.size() > options_.max_field_bytes) {
       status_ = absl::InvalidArgumentError(fmt::format("line {}: field longer than {} bytes",
-                                             record_line_, options_.max_field_bytes));
+                                                       record_line_, options_.max_field_bytes));
       return false;
     }
   }
@@ -134,7 +135,8 @@ absl::StatusOr<std::vector<std::vector<std::string>>> ReadCsvFile(const std::str
     rows.push_back(fields);
   }
   if (!reader.status().ok()) {
-    return absl::InvalidArgumentError(fmt::format("{}: {}", path, ToString(reader.status().message())));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: {}", path, ToString(reader.status().message())));
   }
   return rows;
 }

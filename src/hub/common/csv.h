@@ -16,7 +16,7 @@ namespace hub::common {
 // last record without a line ending. Reads its input in blocks, so memory stays bounded by the
 // longest record. Not thread-safe; one reader per stream.
 class CsvReader {
- public:
+public:
   struct Options {
     char delimiter = ',';
     // A field longer than this is an error (protects against a 10 MB "line").
@@ -24,6 +24,7 @@ class CsvReader {
   };
 
   explicit CsvReader(std::istream& in) : CsvReader(in, Options()) {}
+
   CsvReader(std::istream& in, Options options);
 
   // Reads the next record into `fields`. Returns false at the end of the input or on an error;
@@ -37,7 +38,7 @@ class CsvReader {
   // 1-based line number where the last returned record started.
   std::int64_t record_line() const { return record_line_; }
 
- private:
+private:
   bool Fill();
   int Peek();
   int Get();

@@ -22,7 +22,8 @@ std::vector<std::vector<std::string>> ReadAll(const std::string& text, absl::Sta
 TEST(CsvReaderTest, ReadsQuotedFieldsAndMixedLineEndings) {
   absl::Status status;
 
-  auto rows = ReadAll("\xEF\xBB\xBFsmiles,id\r\n\"C(=O)O\",\"a, b\"\nCCO,\"he said \"\"hi\"\"\"\rN", &status);
+  auto rows = ReadAll("\xEF\xBB\xBFsmiles,id\r\n\"C(=O)O\",\"a, b\"\nCCO,\"he said \"\"hi\"\"\"\rN",
+                      &status);
 
   ASSERT_TRUE(status.ok()) << status;
   ASSERT_EQ(rows.size(), 4u);

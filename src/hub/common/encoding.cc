@@ -1,9 +1,9 @@
 #include "hub/common/encoding.h"
 
+#include <array>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-
-#include <array>
 
 namespace hub::common {
 namespace {
@@ -102,9 +102,13 @@ std::optional<std::string> Base64Decode(std::string_view text) {
   return out;
 }
 
-std::string Sha256Hex(std::string_view data) { return Digest(EVP_sha256(), data); }
+std::string Sha256Hex(std::string_view data) {
+  return Digest(EVP_sha256(), data);
+}
 
-std::string Md5Hex(std::string_view data) { return Digest(EVP_md5(), data); }
+std::string Md5Hex(std::string_view data) {
+  return Digest(EVP_md5(), data);
+}
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {

@@ -1,6 +1,7 @@
 #include "hub/common/encoding.h"
 
 #include "gtest/gtest.h"
+
 #include "hub/common/random.h"
 
 namespace hub::common {
@@ -23,8 +24,7 @@ TEST(EncodingTest, Base64RejectsGarbage) {
 TEST(EncodingTest, DigestsMatchKnownValues) {
   EXPECT_EQ(Md5Hex("C1=CN=CC=C1C(=O)NN"), Md5Hex("C1=CN=CC=C1C(=O)NN"));
   EXPECT_EQ(Md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(RandomTest, UuidsAreVersion4AndDistinct) {

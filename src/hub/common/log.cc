@@ -12,12 +12,13 @@
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
-#include "hub/common/clock.h"
-#include "hub/common/strings.h"
-#include "hub/common/time_format.h"
 #include "spdlog/sinks/basic_file_sink.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
+
+#include "hub/common/clock.h"
+#include "hub/common/strings.h"
+#include "hub/common/time_format.h"
 
 namespace hub::log {
 namespace {
@@ -32,8 +33,8 @@ struct State {
 State& GlobalState() {
   static State* state = [] {
     auto* s = new State();
-    s->logger = std::make_shared<spdlog::logger>(
-        "hub", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    s->logger =
+        std::make_shared<spdlog::logger>("hub", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     s->logger->set_pattern("%v");
     s->logger->set_level(spdlog::level::trace);
     return s;
@@ -170,8 +171,7 @@ absl::StatusOr<Format> ParseFormat(std::string_view text) {
   if (lower == "json") {
     return Format::kJson;
   }
-  return absl::InvalidArgumentError(
-      fmt::format("unknown log format '{}': use text or json", text));
+  return absl::InvalidArgumentError(fmt::format("unknown log format '{}': use text or json", text));
 }
 
 bool Enabled(Level level) {
@@ -193,7 +193,9 @@ ScopedField::ScopedField(std::string_view key, std::string value) : depth_(tls_c
   tls_context.emplace_back(std::string(key), std::move(value));
 }
 
-ScopedField::~ScopedField() { tls_context.resize(depth_); }
+ScopedField::~ScopedField() {
+  tls_context.resize(depth_);
+}
 
 bool Every(std::string_view key, std::int64_t interval_ms) {
   static std::mutex mu;

@@ -25,18 +25,23 @@ enum class Format { kText, kJson };
 
 // One value of a key field. Converts implicitly from strings, integers, doubles and bools.
 class Value {
- public:
-  Value(const char* v) : v_(std::string_view(v)) {}         // NOLINT(google-explicit-constructor)
-  Value(std::string_view v) : v_(v) {}                       // NOLINT(google-explicit-constructor)
+public:
+  Value(const char* v) : v_(std::string_view(v)) {}  // NOLINT(google-explicit-constructor)
+
+  Value(std::string_view v) : v_(v) {}  // NOLINT(google-explicit-constructor)
+
   Value(const std::string& v) : v_(std::string_view(v)) {}  // NOLINT(google-explicit-constructor)
-  Value(bool v) : v_(v) {}                                   // NOLINT(google-explicit-constructor)
-  Value(double v) : v_(v) {}                                 // NOLINT(google-explicit-constructor)
+
+  Value(bool v) : v_(v) {}  // NOLINT(google-explicit-constructor)
+
+  Value(double v) : v_(v) {}  // NOLINT(google-explicit-constructor)
+
   template <typename T, typename = std::enable_if_t<std::is_integral_v<T>>>
   Value(T v) : v_(static_cast<std::int64_t>(v)) {}  // NOLINT(google-explicit-constructor)
 
   const std::variant<std::string_view, std::int64_t, double, bool>& get() const { return v_; }
 
- private:
+private:
   std::variant<std::string_view, std::int64_t, double, bool> v_;
 };
 
@@ -66,13 +71,13 @@ void Write(Level level, std::string_view message, Fields fields = {});
 // Adds `request_id`-style context to every line this thread logs while the object lives.
 // Not copyable; nest freely (inner scopes are added after outer ones).
 class ScopedField {
- public:
+public:
   ScopedField(std::string_view key, std::string value);
   ~ScopedField();
   ScopedField(const ScopedField&) = delete;
   ScopedField& operator=(const ScopedField&) = delete;
 
- private:
+private:
   size_t depth_;
 };
 
@@ -94,9 +99,9 @@ inline constexpr Level error = Level::kError;
 
 // HUB_LOG(level, message, {"key", value}, ...): writes when `level` is enabled; the fields
 // are not evaluated otherwise.
-#define HUB_LOG(level, message, ...)                                      \
-  do {                                                                    \
-    if (::hub::log::Enabled(::hub::log::level_names::level)) {            \
+#define HUB_LOG(level, message, ...)                                             \
+  do {                                                                           \
+    if (::hub::log::Enabled(::hub::log::level_names::level)) {                   \
       ::hub::log::Write(::hub::log::level_names::level, message, {__VA_ARGS__}); \
-    }                                                                     \
+    }                                                                            \
   } while (false)

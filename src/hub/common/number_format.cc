@@ -13,8 +13,8 @@ namespace {
 // significant digits and the decimal exponent of the first digit.
 void ShortestDigits(double value, std::string& digits, int& exponent) {
   char buffer[64];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value,
-                              std::chars_format::scientific);
+  auto result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   std::string_view text(buffer, static_cast<size_t>(result.ptr - buffer));
   size_t e_pos = text.find('e');
   digits.clear();

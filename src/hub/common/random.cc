@@ -25,7 +25,9 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
-std::string RandomHexToken(size_t bytes) { return HexEncode(RandomBytes(bytes)); }
+std::string RandomHexToken(size_t bytes) {
+  return HexEncode(RandomBytes(bytes));
+}
 
 std::string NewUuid() {
   std::string raw = RandomBytes(16);

@@ -19,12 +19,12 @@
 
 // Evaluates `expr` (an `absl::Status`) and returns it from the enclosing function when it is
 // not OK.
-#define HUB_RETURN_IF_ERROR(expr)                    \
-  do {                                               \
-    const ::absl::Status hub_status_ = (expr);       \
-    if (!hub_status_.ok()) {                         \
-      return hub_status_;                            \
-    }                                                \
+#define HUB_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    const ::absl::Status hub_status_ = (expr); \
+    if (!hub_status_.ok()) {                   \
+      return hub_status_;                      \
+    }                                          \
   } while (false)
 
 // Evaluates `rexpr` (an `absl::StatusOr<T>`); on error returns its status from the enclosing
@@ -41,12 +41,12 @@
   lhs = std::move(statusor).value()
 
 // Aborts the process with a message when `cond` is false. For broken invariants only.
-#define HUB_CHECK(cond)                                                              \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
+#define HUB_CHECK(cond)                                                             \
+  do {                                                                              \
+    if (!(cond)) {                                                                  \
       std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
+      std::abort();                                                                 \
+    }                                                                               \
   } while (false)
 
 #ifdef NDEBUG

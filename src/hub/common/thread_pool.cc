@@ -21,7 +21,9 @@ ThreadPool::ThreadPool(size_t threads, std::string name) {
   }
 }
 
-ThreadPool::~ThreadPool() { Shutdown(); }
+ThreadPool::~ThreadPool() {
+  Shutdown();
+}
 
 bool ThreadPool::Submit(std::function<void()> task) {
   {
@@ -39,6 +41,7 @@ void ThreadPool::ParallelFor(size_t count, const std::function<void(size_t)>& bo
   if (count == 0) {
     return;
   }
+
   // Shared with helper tasks that may start after the loop is over; such a late helper finds
   // the index space exhausted and never touches `body`.
   struct Shared {
@@ -47,6 +50,7 @@ void ThreadPool::ParallelFor(size_t count, const std::function<void(size_t)>& bo
     std::mutex mu;
     std::condition_variable cv;
   };
+
   auto shared = std::make_shared<Shared>();
   const std::function<void(size_t)>* body_ptr = &body;
   auto drain = [shared, body_ptr, count] {

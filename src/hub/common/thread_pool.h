@@ -18,7 +18,7 @@ namespace hub::common {
 // Thread-safe: `Submit` may be called from any thread, including from a task. The destructor
 // (or `Shutdown`) stops accepting tasks, runs every task already queued, and joins the threads.
 class ThreadPool {
- public:
+public:
   // Starts `threads` workers (at least one); `name` labels them for debuggers.
   ThreadPool(size_t threads, std::string name);
   ~ThreadPool();
@@ -41,7 +41,7 @@ class ThreadPool {
   // Number of tasks waiting or running.
   size_t Pending() const;
 
- private:
+private:
   void WorkerLoop();
 
   mutable std::mutex mu_;

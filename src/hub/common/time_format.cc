@@ -78,17 +78,20 @@ std::string FormatTimestamp(Micros t) {
     seconds -= 1;
   }
   time_t as_time = static_cast<time_t>(seconds);
+
   struct tm parts {};
+
   gmtime_r(&as_time, &parts);
   char buffer[40];
   std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ",
-                parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour,
-                parts.tm_min, parts.tm_sec, static_cast<long long>(fraction));
+                parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday, parts.tm_hour, parts.tm_min,
+                parts.tm_sec, static_cast<long long>(fraction));
   return buffer;
 }
 
 absl::StatusOr<Micros> ParseTimestamp(std::string_view text) {
   struct tm parts {};
+
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   Micros fraction = 0;
   size_t pos = 0;
@@ -106,9 +109,9 @@ absl::StatusOr<Micros> ParseTimestamp(std::string_view text) {
   ok = ok && ReadUtcSuffix(text, pos) && month >= 1 && month <= 12 && day >= 1 && day <= 31 &&
        hour <= 23 && minute <= 59 && second <= 60;
   if (!ok) {
-    return absl::InvalidArgumentError(
-        fmt::format("invalid timestamp '{}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z] in UTC",
-                    text.substr(0, 64)));
+    return absl::InvalidArgumentError(fmt::format(
+        "invalid timestamp '{}': use YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS[.ffffff][Z] in UTC",
+        text.substr(0, 64)));
   }
   parts.tm_year = year - 1900;
   parts.tm_mon = month - 1;

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+
 #include "hub/common/clock.h"
 
 namespace hub::common {
