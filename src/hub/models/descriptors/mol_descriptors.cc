@@ -1,0 +1,77 @@
+#include "hub/models/descriptors/mol_descriptors.h"
+
+#include <cmath>
+#include <memory>
+
+#include <DataStructs/SparseIntVect.h>
+#include <GraphMol/Fingerprints/MorganFingerprints.h>
+#include <GraphMol/PartialCharges/GasteigerCharges.h>
+#include <GraphMol/PeriodicTable.h>
+#include <GraphMol/RDKitBase.h>
+
+namespace hub::models::descriptors {
+namespace {
+
+// Python's `min(a, b)` returns `a` unless `b < a`; `max(a, b)` returns `a` unless `b > a`.
+double PyMin(double a, double b) {
+  return b < a ? b : a;
+}
+
+double PyMax(double a, double b) {
+  return b > a ? b : a;
+}
+
+}  // namespace
+
+int NumValenceElectrons(const RDKit::ROMol& mol) {
+  const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+  int total = 0;
+  for (const RDKit::Atom* atom : mol.atoms()) {
+    total += table->getNouterElecs(atom->getAtomicNum()) - atom->getFormalCharge() +
+             static_cast<int>(atom->getTotalNumHs());
+  }
+  return total;
+}
+
+int NumRadicalElectrons(const RDKit::ROMol& mol) {
+  int total = 0;
+  for (const RDKit::Atom* atom : mol.atoms()) {
+    total += static_cast<int>(atom->getNumRadicalElectrons());
+  }
+  return total;
+}
+
+double FpDensityMorgan(const RDKit::ROMol& mol, unsigned int radius) {
+  std::unique_ptr<RDKit::SparseIntVect<std::uint32_t>> fp(
+      RDKit::MorganFingerprints::getFingerprint(mol, radius));
+  const unsigned int heavy_atoms = mol.getNumHeavyAtoms();
+  if (heavy_atoms == 0) {
+    return 0;
+  }
+  return static_cast<double>(fp->getNonzeroElements().size()) / heavy_atoms;
+}
+
+std::vector<double> GasteigerCharges(const RDKit::ROMol& mol) {
+  std::vector<double> charges(mol.getNumAtoms(), 0.0);
+  RDKit::computeGasteigerCharges(mol, charges, /*nIter=*/12, /*throwOnParamFailure=*/false);
+  return charges;
+}
+
+ChargeRange ChargeRange::Of(const std::vector<double>& charges) {
+  ChargeRange range;
+  for (double charge : charges) {
+    range.min = PyMin(charge, range.min);
+    range.max = PyMax(charge, range.max);
+  }
+  return range;
+}
+
+double ChargeRange::MaxAbs() const {
+  return PyMax(std::fabs(min), std::fabs(max));
+}
+
+double ChargeRange::MinAbs() const {
+  return PyMin(std::fabs(min), std::fabs(max));
+}
+
+}  // namespace hub::models::descriptors
