@@ -1,0 +1,51 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "hub/common/log.h"
+#include "hub/common/settings.h"
+#include "hub/http/server.h"
+
+namespace hub::cli {
+
+// Database connection settings. The backend is SQLite (a file under the data directory)
+// unless a PostgreSQL URL or host is configured.
+struct DatabaseConfig {
+  std::string backend;      // "sqlite" or "postgres"; empty = decide from the other values
+  std::string sqlite_path;  // default <data_dir>/hub.db
+  std::string postgres_url;
+  std::string host;
+  int port = 5432;
+  std::string name;
+  std::string user;
+  std::string password;
+  std::string schema = "hub";
+  int pool_size = 10;
+  std::chrono::milliseconds busy_timeout{5000};
+  bool migrate_on_start = true;
+};
+
+struct LogConfig {
+  log::Format format = log::Format::kText;
+  log::Level level = log::Level::kInfo;
+  std::string file;
+};
+
+// Every setting of `ersilia-hub serve`, after defaults, config file, environment and flags.
+struct HubConfig {
+  std::string data_dir = "./var";
+  std::string web_dir;  // built UI (web/dist); empty = next to the binary's source tree
+  LogConfig log;
+  http::ServerOptions http;
+  DatabaseConfig database;
+};
+
+// Declares every setting, bound to the fields of `config`. `config` must outlive `settings`.
+void DefineSettings(common::Settings& settings, HubConfig& config);
+
+// Fills values that depend on others (paths under the data directory, the database
+// backend). Returns InvalidArgument when the combination is inconsistent.
+absl::Status Finalize(HubConfig& config);
+
+}  // namespace hub::cli
