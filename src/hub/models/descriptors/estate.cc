@@ -172,7 +172,7 @@ std::vector<double> EStateIndices(const RDKit::ROMol& mol) {
 
 EStateAtomTypes::EStateAtomTypes() {
   for (const AtomType& type : kAtomTypes) {
-    patterns_.push_back(CompileSmarts(type.smarts));
+    patterns_.emplace_back(type.smarts);
   }
 }
 
@@ -184,7 +184,7 @@ EStateAtomTypes::Fingerprint EStateAtomTypes::FingerprintMol(
     const RDKit::ROMol& mol, const std::vector<double>& estate_indices) const {
   Fingerprint fp;
   for (int i = 0; i < kNumTypes; ++i) {
-    const auto matches = Matches(mol, *patterns_[i], /*uniquify=*/true);
+    const auto matches = patterns_[i].Matches(mol, /*uniquify=*/true);
     fp.counts[i] = static_cast<int>(matches.size());
     for (const auto& match : matches) {
       fp.sums[i] += estate_indices[match[0]];
@@ -196,7 +196,7 @@ EStateAtomTypes::Fingerprint EStateAtomTypes::FingerprintMol(
 std::vector<std::vector<int>> EStateAtomTypes::TypeAtoms(const RDKit::ROMol& mol) const {
   std::vector<std::vector<int>> types(mol.getNumAtoms());
   for (int i = 0; i < kNumTypes; ++i) {
-    for (const auto& match : Matches(mol, *patterns_[i], /*uniquify=*/false)) {
+    for (const auto& match : patterns_[i].Matches(mol, /*uniquify=*/false)) {
       std::vector<int>& atom_types = types[match[0]];
       if (atom_types.empty() || atom_types.back() != i) {
         atom_types.push_back(i);

@@ -54,7 +54,7 @@ public:
   std::vector<std::vector<int>> TypeAtoms(const RDKit::ROMol& mol) const;
 
 private:
-  std::vector<QueryPtr> patterns_;
+  std::vector<SmartsPattern> patterns_;
 };
 
 }  // namespace hub::models::descriptors

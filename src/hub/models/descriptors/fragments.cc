@@ -118,7 +118,7 @@ constexpr Fragment kFragments[] = {
 
 FragmentCounter::FragmentCounter() {
   for (const Fragment& fragment : kFragments) {
-    patterns_.push_back(CompileSmarts(fragment.smarts));
+    patterns_.emplace_back(fragment.smarts);
   }
 }
 
@@ -142,8 +142,8 @@ int FragmentCounter::IndexOf(std::string_view name) {
 std::vector<int> FragmentCounter::CountAll(const RDKit::ROMol& mol) const {
   std::vector<int> counts;
   counts.reserve(patterns_.size());
-  for (const QueryPtr& pattern : patterns_) {
-    counts.push_back(CountMatches(mol, *pattern));
+  for (const SmartsPattern& pattern : patterns_) {
+    counts.push_back(pattern.CountMatches(mol));
   }
   return counts;
 }

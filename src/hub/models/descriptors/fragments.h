@@ -35,7 +35,7 @@ public:
   std::vector<int> CountAll(const RDKit::ROMol& mol) const;
 
 private:
-  std::vector<QueryPtr> patterns_;
+  std::vector<SmartsPattern> patterns_;
 };
 
 }  // namespace hub::models::descriptors

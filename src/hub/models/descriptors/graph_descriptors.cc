@@ -10,8 +10,11 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include <GraphMol/Descriptors/ConnectivityDescriptors.h>
 #include <GraphMol/MolOps.h>
+#include <GraphMol/PeriodicTable.h>
 #include <GraphMol/RDKitBase.h>
+#include <GraphMol/Subgraphs/Subgraphs.h>
 
 namespace hub::models::descriptors {
 namespace {
@@ -366,6 +369,38 @@ double Chi1(const RDKit::ROMol& mol) {
     }
   }
   return res;
+}
+
+ChiPair ChiNnAndNv(const RDKit::ROMol& mol, unsigned int order) {
+  // RDKit's `detail::nVals`: 1/sqrt(outer electrons - Hs), 0 stays 0.
+  const RDKit::PeriodicTable* table = RDKit::PeriodicTable::getTable();
+  std::vector<double> n_values(mol.getNumAtoms());
+  for (const RDKit::Atom* atom : mol.atoms()) {
+    double v = table->getNouterElecs(atom->getAtomicNum()) - atom->getTotalNumHs();
+    if (v != 0.0) {
+      v = 1. / std::sqrt(v);
+    }
+    n_values[atom->getIdx()] = v;
+  }
+  std::vector<double> hk_deltas(mol.getNumAtoms());
+  RDKit::Descriptors::detail::hkDeltas(mol, hk_deltas, /*force=*/true);
+
+  ChiPair result;
+  for (const RDKit::PATH_TYPE& path : RDKit::findAllPathsOfLengthN(mol, order + 1, false)) {
+    double accum_n = 1.0;
+    double accum_v = 1.0;
+    for (unsigned int i = 0; i < order; ++i) {
+      accum_n *= n_values[path[i]];
+      accum_v *= hk_deltas[path[i]];
+    }
+    if (path[order] != path[0]) {
+      accum_n *= n_values[path[order]];
+      accum_v *= hk_deltas[path[order]];
+    }
+    result.n += accum_n;
+    result.v += accum_v;
+  }
+  return result;
 }
 
 }  // namespace hub::models::descriptors

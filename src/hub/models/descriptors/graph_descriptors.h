@@ -42,6 +42,17 @@ double Ipc(const RDKit::ROMol& mol);
 double Chi0(const RDKit::ROMol& mol);
 double Chi1(const RDKit::ROMol& mol);
 
+// `Chi<order>n` and `Chi<order>v` (orders 2-4) as RDKit's `calcChiNn` / `calcChiNv` compute
+// them, from one enumeration of the paths of `order` bonds instead of one per descriptor:
+// per path the product of the atoms' 1/sqrt(delta) (a ring-closing path counts its first atom
+// once), summed in RDKit's path order.
+struct ChiPair {
+  double n = 0;
+  double v = 0;
+};
+
+ChiPair ChiNnAndNv(const RDKit::ROMol& mol, unsigned int order);
+
 // numpy's `add.reduce` on a float64 vector (what `numpy.trace` and `numpy.sum` do): pairwise
 // summation in blocks of 8, starting from 0. Exposed for tests.
 double NumpyPairwiseSum(const double* values, long count, long stride);

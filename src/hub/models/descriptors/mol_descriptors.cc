@@ -1,5 +1,6 @@
 #include "hub/models/descriptors/mol_descriptors.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -49,6 +50,32 @@ double FpDensityMorgan(const RDKit::ROMol& mol, unsigned int radius) {
     return 0;
   }
   return static_cast<double>(fp->getNonzeroElements().size()) / heavy_atoms;
+}
+
+std::array<double, 3> FpDensityMorgan123(const RDKit::ROMol& mol) {
+  RDKit::MorganFingerprints::BitInfoMap bit_info;
+  std::unique_ptr<RDKit::SparseIntVect<std::uint32_t>> fp(RDKit::MorganFingerprints::getFingerprint(
+      mol, /*radius=*/3, nullptr, nullptr, /*useChirality=*/false, /*useBondTypes=*/true,
+      /*useCounts=*/true, /*onlyNonzeroInvariants=*/false, &bit_info));
+  std::array<unsigned int, 4> ids_by_min_radius{};
+  for (const auto& [id, settings] : bit_info) {
+    unsigned int min_radius = 3;
+    for (const auto& [atom, radius] : settings) {
+      min_radius = std::min(min_radius, radius);
+    }
+    ++ids_by_min_radius[min_radius];
+  }
+  std::array<double, 3> densities{};
+  const unsigned int heavy_atoms = mol.getNumHeavyAtoms();
+  if (heavy_atoms == 0) {
+    return densities;
+  }
+  unsigned int ids = ids_by_min_radius[0];
+  for (int r = 1; r <= 3; ++r) {
+    ids += ids_by_min_radius[r];
+    densities[r - 1] = static_cast<double>(ids) / heavy_atoms;
+  }
+  return densities;
 }
 
 std::vector<double> GasteigerCharges(const RDKit::ROMol& mol) {

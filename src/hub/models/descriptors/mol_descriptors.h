@@ -4,6 +4,7 @@
 // ported to C++ with Python's semantics. Pure functions, thread-safe; RDKit exceptions
 // propagate to the caller.
 
+#include <array>
 #include <vector>
 
 #include <GraphMol/ROMol.h>
@@ -20,6 +21,11 @@ int NumRadicalElectrons(const RDKit::ROMol& mol);
 // `Descriptors.FpDensityMorgan<radius>`: distinct unfolded Morgan (count) environments of
 // radius `radius` per heavy atom; 0 without heavy atoms.
 double FpDensityMorgan(const RDKit::ROMol& mol, unsigned int radius);
+
+// `FpDensityMorgan1`, `2` and `3` from one radius-3 fingerprint: an environment id belongs to
+// the radius-r fingerprint exactly when one of the atoms setting it does so at radius <= r
+// (Morgan layers are computed in order, so a radius-r run is a prefix of the radius-3 run).
+std::array<double, 3> FpDensityMorgan123(const RDKit::ROMol& mol);
 
 // Gasteiger-Marsili charges as `rdPartialCharges.ComputeGasteigerCharges(mol)` computes them
 // (12 iterations, no exception on missing parameters; NaN where the iteration diverges).

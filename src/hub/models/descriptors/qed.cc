@@ -208,14 +208,46 @@ int AromaticRingCount(const RDKit::ROMol& mol, const RDKit::ROMol& aliphatic_rin
   return RDKit::MolOps::findSSSR(*rest, rings);
 }
 
+// True when `a` and `b` have the same atoms and bonds in the same order with the same
+// properties that Crippen atom typing (SMARTS on the H-added molecule) can see.
+bool SameChemistry(const RDKit::ROMol& a, const RDKit::ROMol& b) {
+  if (a.getNumAtoms() != b.getNumAtoms() || a.getNumBonds() != b.getNumBonds()) {
+    return false;
+  }
+  for (unsigned int i = 0; i < a.getNumAtoms(); ++i) {
+    const RDKit::Atom* x = a.getAtomWithIdx(i);
+    const RDKit::Atom* y = b.getAtomWithIdx(i);
+    if (x->getAtomicNum() != y->getAtomicNum() || x->getFormalCharge() != y->getFormalCharge() ||
+        x->getIsotope() != y->getIsotope() || x->getNumExplicitHs() != y->getNumExplicitHs() ||
+        x->getNumImplicitHs() != y->getNumImplicitHs() ||
+        x->getNoImplicit() != y->getNoImplicit() || x->getIsAromatic() != y->getIsAromatic() ||
+        x->getDegree() != y->getDegree() ||
+        x->getNumRadicalElectrons() != y->getNumRadicalElectrons() ||
+        x->getHybridization() != y->getHybridization()) {
+      return false;
+    }
+  }
+  for (unsigned int i = 0; i < a.getNumBonds(); ++i) {
+    const RDKit::Bond* x = a.getBondWithIdx(i);
+    const RDKit::Bond* y = b.getBondWithIdx(i);
+    if (x->getBeginAtomIdx() != y->getBeginAtomIdx() || x->getEndAtomIdx() != y->getEndAtomIdx() ||
+        x->getBondType() != y->getBondType() || x->getIsAromatic() != y->getIsAromatic() ||
+        x->getIsConjugated() != y->getIsConjugated()) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 QedCalculator::QedCalculator()
     : acceptors_(CompileSmartsTable(kAcceptorSmarts)),
       alerts_(CompileSmartsTable(kStructuralAlertSmarts)),
-      aliphatic_rings_(CompileSmarts(kAliphaticRingsSmarts)) {}
+      aliphatic_rings_(kAliphaticRingsSmarts) {}
 
-absl::StatusOr<QedProperties> QedCalculator::Properties(const RDKit::ROMol& input) const {
+absl::StatusOr<QedProperties> QedCalculator::Properties(const RDKit::ROMol& input,
+                                                        std::optional<double> input_logp) const {
   std::unique_ptr<RDKit::ROMol> mol;
   try {
     mol.reset(RDKit::MolOps::removeHs(input));
@@ -225,18 +257,22 @@ absl::StatusOr<QedProperties> QedCalculator::Properties(const RDKit::ROMol& inpu
 
   QedProperties p;
   p.mw = RDKit::Descriptors::calcAMW(*mol);
-  double mr = 0;
-  RDKit::Descriptors::calcCrippenDescriptors(*mol, p.alogp, mr);
-  for (const QueryPtr& acceptor : acceptors_) {
-    p.hba += CountMatches(*mol, *acceptor);
+  if (input_logp.has_value() && SameChemistry(input, *mol)) {
+    p.alogp = *input_logp;
+  } else {
+    double mr = 0;
+    RDKit::Descriptors::calcCrippenDescriptors(*mol, p.alogp, mr);
+  }
+  for (const SmartsPattern& acceptor : acceptors_) {
+    p.hba += acceptor.CountMatches(*mol);
   }
   p.hbd = static_cast<int>(RDKit::Descriptors::calcNumHBD(*mol));
   p.psa = RDKit::Descriptors::calcTPSA(*mol);
   p.rotb =
       static_cast<int>(RDKit::Descriptors::calcNumRotatableBonds(*mol, RDKit::Descriptors::Strict));
-  p.arom = AromaticRingCount(*mol, *aliphatic_rings_);
-  for (const QueryPtr& alert : alerts_) {
-    p.alerts += HasMatch(*mol, *alert) ? 1 : 0;
+  p.arom = AromaticRingCount(*mol, aliphatic_rings_.query());
+  for (const SmartsPattern& alert : alerts_) {
+    p.alerts += alert.HasMatch(*mol) ? 1 : 0;
   }
   return p;
 }
@@ -263,8 +299,9 @@ absl::StatusOr<double> QedCalculator::FromProperties(const QedProperties& p) {
   return std::exp(t / weight_sum);
 }
 
-absl::StatusOr<double> QedCalculator::Compute(const RDKit::ROMol& mol) const {
-  absl::StatusOr<QedProperties> properties = Properties(mol);
+absl::StatusOr<double> QedCalculator::Compute(const RDKit::ROMol& mol,
+                                              std::optional<double> input_logp) const {
+  absl::StatusOr<QedProperties> properties = Properties(mol, input_logp);
   if (!properties.ok()) {
     return properties.status();
   }

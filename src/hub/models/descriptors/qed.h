@@ -6,6 +6,7 @@
 // 116 structural alerts and `WEIGHT_MEAN` weights, evaluated in Python's order so the result
 // equals `QED.qed(mol)` bit for bit.
 
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -37,20 +38,25 @@ public:
 
   // `QED.properties(mol)`: works on `Chem.RemoveHs(mol)` as Python does. Returns
   // InvalidArgument when RemoveHs' sanitization rejects the molecule (Python raises).
-  absl::StatusOr<QedProperties> Properties(const RDKit::ROMol& mol) const;
+  // `input_logp`, when given, must be `Crippen.MolLogP(mol)` of `mol` itself (RDKit's
+  // `calcCrippenDescriptors` with implicit Hs); it is reused, saving the costliest property,
+  // when RemoveHs leaves every atom and bond of the molecule unchanged.
+  absl::StatusOr<QedProperties> Properties(const RDKit::ROMol& mol,
+                                           std::optional<double> input_logp = {}) const;
 
   // `QED.qed(mol)` with the default mean weights. Returns InvalidArgument as `Properties`,
   // and OutOfRange when a desirability exponential overflows (Python's `math.exp` raises
   // OverflowError; only a logP below about -580 does this).
-  absl::StatusOr<double> Compute(const RDKit::ROMol& mol) const;
+  absl::StatusOr<double> Compute(const RDKit::ROMol& mol,
+                                 std::optional<double> input_logp = {}) const;
 
   // The weighted geometric mean of the ADS desirabilities of `properties`.
   static absl::StatusOr<double> FromProperties(const QedProperties& properties);
 
 private:
-  std::vector<QueryPtr> acceptors_;
-  std::vector<QueryPtr> alerts_;
-  QueryPtr aliphatic_rings_;
+  std::vector<SmartsPattern> acceptors_;
+  std::vector<SmartsPattern> alerts_;
+  SmartsPattern aliphatic_rings_;
 };
 
 }  // namespace hub::models::descriptors

@@ -139,14 +139,16 @@ void ComputeTopological(const RDKit::ROMol& mol, const Shared& shared, Scalars& 
   s[S("Chi1")] = Chi1(mol);
   s[S("Chi0n")] = rd::calcChi0n(mol, true);
   s[S("Chi1n")] = rd::calcChi1n(mol, true);
-  s[S("Chi2n")] = rd::calcChi2n(mol, true);
-  s[S("Chi3n")] = rd::calcChi3n(mol, true);
-  s[S("Chi4n")] = rd::calcChi4n(mol, true);
   s[S("Chi0v")] = rd::calcChi0v(mol, true);
   s[S("Chi1v")] = rd::calcChi1v(mol, true);
-  s[S("Chi2v")] = rd::calcChi2v(mol, true);
-  s[S("Chi3v")] = rd::calcChi3v(mol, true);
-  s[S("Chi4v")] = rd::calcChi4v(mol, true);
+  // Orders 2-4 share one path enumeration each between the "n" and "v" variants.
+  constexpr int kChiN[] = {S("Chi2n"), S("Chi3n"), S("Chi4n")};
+  constexpr int kChiV[] = {S("Chi2v"), S("Chi3v"), S("Chi4v")};
+  for (unsigned int order = 2; order <= 4; ++order) {
+    const ChiPair chi = ChiNnAndNv(mol, order);
+    s[kChiN[order - 2]] = chi.n;
+    s[kChiV[order - 2]] = chi.v;
+  }
   s[S("HallKierAlpha")] = rd::calcHallKierAlpha(mol);
   s[S("Kappa1")] = rd::calcKappa1(mol);
   s[S("Kappa2")] = rd::calcKappa2(mol);
@@ -180,9 +182,10 @@ void ComputeComposition(const RDKit::ROMol& mol, const Shared& shared, Scalars& 
   s[S("NumRadicalElectrons")] = NumRadicalElectrons(mol);
   s[S("NumHeteroatoms")] = rd::calcNumHeteroatoms(mol);
   s[S("FractionCSP3")] = rd::calcFractionCSP3(mol);
-  s[S("FpDensityMorgan1")] = FpDensityMorgan(mol, 1);
-  s[S("FpDensityMorgan2")] = FpDensityMorgan(mol, 2);
-  s[S("FpDensityMorgan3")] = FpDensityMorgan(mol, 3);
+  const std::array<double, 3> densities = FpDensityMorgan123(mol);
+  s[S("FpDensityMorgan1")] = densities[0];
+  s[S("FpDensityMorgan2")] = densities[1];
+  s[S("FpDensityMorgan3")] = densities[2];
 
   const ChargeRange charges = ChargeRange::Of(shared.charges);
   s[S("MaxPartialCharge")] = charges.max;
@@ -288,7 +291,7 @@ absl::Status RdkitDescriptorSet::ComputeUnchecked(const RDKit::ROMol& mol,
   ComputeEStateExtremes(shared.estate, scalars);
   ComputeComposition(mol, shared, scalars);
   ComputeSurfaceAndLipinski(mol, scalars);
-  HUB_ASSIGN_OR_RETURN(scalars[S("qed")], qed_.Compute(mol));
+  HUB_ASSIGN_OR_RETURN(scalars[S("qed")], qed_.Compute(mol, scalars[S("MolLogP")]));
 
   const auto families = ComputeFamilies(shared);
   const std::vector<int> fragments = fragments_.CountAll(mol);
