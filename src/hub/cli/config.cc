@@ -290,6 +290,12 @@ absl::Status Finalize(HubConfig& config) {
     }
   }
   config.http.spool_dir = config.data_dir + "/uploads";
+#ifdef HUB_DEFAULT_WEB_DIR
+  // A binary built from a source tree serves that tree's built UI unless told otherwise.
+  if (config.web_dir.empty()) {
+    config.web_dir = HUB_DEFAULT_WEB_DIR;
+  }
+#endif
   return absl::OkStatus();
 }
 

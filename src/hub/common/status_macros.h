@@ -33,12 +33,15 @@
 #define HUB_ASSIGN_OR_RETURN(lhs, rexpr) \
   HUB_ASSIGN_OR_RETURN_IMPL(HUB_STATUS_CONCAT(hub_statusor_, __LINE__), lhs, rexpr)
 
+// `lhs` may be a declaration, so it cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define HUB_ASSIGN_OR_RETURN_IMPL(statusor, lhs, rexpr) \
   auto statusor = (rexpr);                              \
   if (!statusor.ok()) {                                 \
     return std::move(statusor).status();                \
   }                                                     \
   lhs = std::move(statusor).value()
+// NOLINTEND(bugprone-macro-parentheses)
 
 // Aborts the process with a message when `cond` is false. For broken invariants only.
 #define HUB_CHECK(cond)                                                             \

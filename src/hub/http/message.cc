@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include "nlohmann/json.hpp"
+
 namespace hub::http {
 namespace {
 

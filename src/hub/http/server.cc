@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <condition_variable>
 #include <filesystem>
 #include <limits>
@@ -806,7 +807,7 @@ void Server::Impl::Observe(const Request& request, bool quiet, int status, doubl
     extra.push_back(std::make_unique<log::ScopedField>(key, value));
   }
   HUB_LOG(info, "request", {"method", method}, {"path", request.path}, {"status", status},
-          {"duration_ms", seconds * 1000.0}, {"client", request.client_address});
+          {"duration_ms", std::round(seconds * 1e6) / 1e3}, {"client", request.client_address});
 }
 
 void Server::Impl::CloseIdleSessions() {

@@ -1,0 +1,149 @@
+#include "hub/cli/hub_app.h"
+
+#include <filesystem>
+
+#include "fmt/format.h"
+
+#include "hub/api/system_api.h"
+#include "hub/common/clock.h"
+#include "hub/common/log.h"
+#include "hub/common/status_macros.h"
+#include "hub/common/strings.h"
+#include "hub/http/router.h"
+#include "hub/http/server.h"
+#include "hub/metrics/registry.h"
+#include "hub/store/dsn.h"
+#include "hub/store/migrator.h"
+#include "hub/store/open_database.h"
+
+namespace hub::cli {
+namespace {
+
+// Quotes a libpq keyword value when it needs it.
+std::string DsnValue(const std::string& value) {
+  if (!value.empty() && value.find_first_of(" '\\") == std::string::npos) {
+    return value;
+  }
+  std::string quoted = "'";
+  for (char c : value) {
+    if (c == '\'' || c == '\\') {
+      quoted.push_back('\\');
+    }
+    quoted.push_back(c);
+  }
+  return quoted + "'";
+}
+
+store::DatabaseOptions DatabaseOptionsFor(const HubConfig& config) {
+  const DatabaseConfig& d = config.database;
+  store::DatabaseOptions options;
+  if (d.backend == "postgres") {
+    options.backend = store::Dialect::kPostgres;
+    options.postgres.dsn = PostgresDsn(d);
+    options.postgres.schema = d.schema;
+    options.postgres.pool_size = static_cast<size_t>(d.pool_size);
+    return options;
+  }
+  options.backend = store::Dialect::kSqlite;
+  options.sqlite.path = d.sqlite_path;
+  options.sqlite.pool_size = static_cast<size_t>(std::max(2, d.pool_size));
+  options.sqlite.busy_timeout = d.busy_timeout;
+  return options;
+}
+
+absl::Status Readiness(store::Database& db, store::Migrator& migrator) {
+  HUB_RETURN_IF_ERROR(db.Ping());
+  HUB_ASSIGN_OR_RETURN(auto pending, migrator.Pending());
+  if (!pending.empty()) {
+    return absl::UnavailableError(fmt::format(
+        "{} database migrations are pending; run `ersilia-hub migrate`", pending.size()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string PostgresDsn(const DatabaseConfig& config) {
+  if (!config.postgres_url.empty()) {
+    return config.postgres_url;
+  }
+  std::string dsn = fmt::format("host={} port={} dbname={}", DsnValue(config.host), config.port,
+                                DsnValue(config.name));
+  if (!config.user.empty()) {
+    dsn += " user=" + DsnValue(config.user);
+  }
+  if (!config.password.empty()) {
+    dsn += " password=" + DsnValue(config.password);
+  }
+  return dsn;
+}
+
+struct HubApp::Parts {
+  metrics::Registry metrics;
+  store::DatabasePtr db;
+  std::unique_ptr<store::Migrator> migrator;
+  http::Router router;
+  std::unique_ptr<http::Server> server;
+};
+
+HubApp::HubApp(HubConfig config) : config_(std::move(config)) {}
+
+HubApp::~HubApp() {
+  Stop();
+}
+
+absl::Status HubApp::Start() {
+  parts_ = std::make_unique<Parts>();
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir + "/uploads", ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        fmt::format("cannot create data directory {}: {}", config_.data_dir, ec.message()));
+  }
+
+  // Database and schema first: nothing else can serve without them.
+  HUB_ASSIGN_OR_RETURN(parts_->db, store::OpenDatabase(DatabaseOptionsFor(config_)));
+  parts_->migrator = std::make_unique<store::Migrator>(
+      *parts_->db, store::BuiltinMigrations(parts_->db->dialect()),
+      common::SystemClock::Instance());
+  if (config_.database.migrate_on_start) {
+    HUB_ASSIGN_OR_RETURN(int applied, parts_->migrator->Apply());
+    HUB_LOG(info, "migrations checked", {"applied", applied});
+  } else {
+    HUB_RETURN_IF_ERROR(Readiness(*parts_->db, *parts_->migrator));
+  }
+
+  api::SystemApiOptions system;
+  store::Database* db = parts_->db.get();
+  store::Migrator* migrator = parts_->migrator.get();
+  system.readiness = [db, migrator] {
+    return Readiness(*db, *migrator);
+  };
+  system.metrics = &parts_->metrics;
+  system.web_dir = config_.web_dir;
+  api::AddSystemRoutes(parts_->router, std::move(system));
+
+  parts_->server = std::make_unique<http::Server>(config_.http, parts_->router, &parts_->metrics);
+  HUB_RETURN_IF_ERROR(parts_->server->Start());
+  HUB_LOG(info, "listening",
+          {"url", fmt::format("http://{}:{}", config_.http.host, parts_->server->port())});
+  return absl::OkStatus();
+}
+
+int HubApp::port() const {
+  return parts_->server->port();
+}
+
+void HubApp::Stop() {
+  if (!parts_) {
+    return;
+  }
+  if (parts_->server) {
+    HUB_LOG(info, "stopping: finishing in-flight requests");
+    parts_->server->Stop();
+  }
+  parts_.reset();
+  HUB_LOG(info, "stopped");
+}
+
+}  // namespace hub::cli
