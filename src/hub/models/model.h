@@ -79,7 +79,7 @@ inline constexpr std::string_view kInputTooLong = "input_too_long";
 // A built-in model. Implementations are immutable after construction and thread-safe:
 // `Compute` runs concurrently on many threads.
 class Model {
- public:
+public:
   virtual ~Model() = default;
 
   virtual const ModelInfo& info() const = 0;

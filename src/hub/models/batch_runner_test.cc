@@ -1,0 +1,142 @@
+#include "hub/models/batch_runner.h"
+
+#include <atomic>
+#include <cmath>
+#include <stdexcept>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include <GraphMol/ROMol.h>
+
+#include "hub/models/registry.h"
+#include "hub/models/test_data.h"
+
+namespace hub::models {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// Counts atoms; fails on 4 atoms and throws on 5, to exercise both error paths.
+class AtomCountModel final : public Model {
+public:
+  AtomCountModel() {
+    info_.id = "eos0000";
+    info_.columns = {Column{"atoms", ColumnType::kInteger, CellFormat::kInteger, "", ""}};
+  }
+
+  const ModelInfo& info() const override { return info_; }
+
+  absl::Status Compute(const RDKit::ROMol& mol, std::vector<double>& values) const override {
+    ++calls;
+    if (mol.getNumAtoms() == 4) {
+      return absl::InvalidArgumentError("four atoms");
+    }
+    if (mol.getNumAtoms() == 5) {
+      throw std::runtime_error("five atoms");
+    }
+    values[0] = mol.getNumAtoms();
+    return absl::OkStatus();
+  }
+
+  mutable std::atomic<int> calls{0};
+
+private:
+  ModelInfo info_;
+};
+
+TEST(BatchRunnerTest, ReturnsRowsInInputOrderWithPerRowErrors) {
+  AtomCountModel model;
+  common::ThreadPool pool(2, "test");
+  const std::vector<std::string> inputs = {"C", "CC", "C1CC", "", "CCCC", "CCCCC", "CCC"};
+
+  std::vector<RowResult> rows = RunBatch(model, inputs, &pool);
+
+  ASSERT_EQ(rows.size(), inputs.size());
+  EXPECT_EQ(rows[0].values[0], 1);
+  EXPECT_EQ(rows[1].values[0], 2);
+  EXPECT_THAT(rows[2].error, StartsWith("invalid_smiles: "));
+  EXPECT_THAT(rows[3].error, StartsWith("empty_input: "));
+  EXPECT_EQ(rows[4].error, "computation_failed: four atoms");
+  EXPECT_EQ(rows[5].error, "computation_failed: five atoms");
+  EXPECT_TRUE(std::isnan(rows[5].values[0]));
+  EXPECT_EQ(rows[6].values[0], 3);
+  EXPECT_TRUE(rows[6].error.empty());
+}
+
+TEST(BatchRunnerTest, ComputesRepeatedInputsOnce) {
+  AtomCountModel model;
+  const std::vector<std::string> inputs = {"CC", "CCC", "CC", "CC", "CCC"};
+
+  std::vector<RowResult> rows = RunBatch(model, inputs, nullptr);
+
+  EXPECT_EQ(model.calls.load(), 2);
+  EXPECT_EQ(rows[3].values[0], 2);
+  EXPECT_EQ(rows[4].values[0], 3);
+}
+
+TEST(BatchRunnerTest, LargeBatchOnManyThreadsMatchesSequentialRun) {
+  AtomCountModel model;
+  std::vector<std::string> inputs;
+  for (int i = 0; i < 3000; ++i) {
+    inputs.push_back(std::string(1 + i % 40, 'C') + (i % 7 == 0 ? "(" : ""));
+  }
+  common::ThreadPool pool(4, "test");
+
+  std::vector<RowResult> parallel = RunBatch(model, inputs, &pool);
+  std::vector<RowResult> sequential = RunBatch(model, inputs, nullptr);
+
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    ASSERT_EQ(parallel[i].error, sequential[i].error) << i;
+    ASSERT_EQ(parallel[i].values[0] == sequential[i].values[0],
+              !std::isnan(sequential[i].values[0]))
+        << i;
+  }
+}
+
+TEST(BatchRunnerTest, EmptyBatchGivesNoRows) {
+  AtomCountModel model;
+  common::ThreadPool pool(2, "test");
+
+  EXPECT_TRUE(RunBatch(model, {}, &pool).empty());
+}
+
+// Equal, with NaN equal to NaN.
+bool SameValues(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i] && !(std::isnan(a[i]) && std::isnan(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// RDKit objects shared by a model's threads (the Morgan generator of eos5axz) must give the
+// same answers under concurrency.
+TEST(BatchRunnerTest, BuiltinModelsAreThreadSafe) {
+  const std::string shared = testing::SharedDataDir();
+  if (shared.empty()) {
+    GTEST_SKIP() << "../shared/data not found";
+  }
+  const std::vector<std::string> inputs =
+      testing::ReadFirstColumn(shared + "/molecules_50k.csv", 400);
+  common::ThreadPool pool(4, "test");
+
+  for (const char* id : {"eos5axz", "eos4wt0", "eos5guo"}) {
+    auto model = CreateModel(id, ModelResources{});
+    ASSERT_TRUE(model.ok()) << model.status();
+
+    std::vector<RowResult> parallel = RunBatch(**model, inputs, &pool);
+    std::vector<RowResult> sequential = RunBatch(**model, inputs, nullptr);
+
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      ASSERT_TRUE(SameValues(parallel[i].values, sequential[i].values)) << id << " row " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hub::models
