@@ -35,14 +35,22 @@ TEST(MetadataTest, EmbedsThePublishedFilesUnchanged) {
   if (shared.empty()) {
     GTEST_SKIP() << "../shared/data not found";
   }
+  size_t compared = 0;
   for (const EmbeddedFile& file : EmbeddedModelFiles()) {
-    std::ifstream in(shared + "/models/" + std::string(file.path), std::ios::binary);
-    std::ostringstream published;
-    published << in.rdbuf();
+    // A model published with metadata.yml ships a metadata.json converted from it.
+    const std::string published = shared + "/models/" + std::string(file.path);
+    if (!std::filesystem::exists(published)) {
+      continue;
+    }
+    std::ifstream in(published, std::ios::binary);
+    std::ostringstream contents;
+    contents << in.rdbuf();
 
-    EXPECT_EQ(file.contents, published.str()) << file.path;
+    EXPECT_EQ(file.contents, contents.str()) << file.path;
+    ++compared;
   }
   EXPECT_EQ(EmbeddedModelFiles().size(), 4 * BuiltinModelIds().size());
+  EXPECT_GE(compared, EmbeddedModelFiles().size() - BuiltinModelIds().size());
 }
 
 TEST(MetadataTest, CompletesTheCardLikeErsiliaPack) {

@@ -63,13 +63,21 @@ private:
   std::string scratch_;
 };
 
+// Keys up to this length (with quotes, colon and leading comma) are copied with one
+// fixed-size memcpy from a padded slot; `,"dimension_0000":` is 18 bytes.
+constexpr size_t kKeySlot = 32;
+
 // How each cell of a row is written, precomputed per model.
 struct CellPlan {
-  bool integers = false;          // all-integer model: JSON integers
-  std::vector<bool> fixed6;       // per column: round through `%f` first
-  std::vector<std::string> keys;  // per column: `"name":`, with a leading comma after the first
-  size_t row_bytes = 0;           // upper bound of one row's cells and keys
-  size_t typical_row_bytes = 0;   // estimate, to size the output once
+  bool integers = false;     // all-integer model: JSON integers
+  std::vector<char> fixed6;  // per column: round through `%f` first
+  // Per column `"name":`, with a leading comma after the first: `keys[c]`, and the same
+  // text in slot `c` of `key_slots` when `short_keys`.
+  std::vector<std::string> keys;
+  std::string key_slots;
+  bool short_keys = true;
+  size_t row_bytes = 0;          // upper bound of one row's cells and keys
+  size_t typical_row_bytes = 0;  // estimate, to size the output once
 };
 
 CellPlan MakePlan(const ModelInfo& info) {
@@ -79,24 +87,37 @@ CellPlan MakePlan(const ModelInfo& info) {
     std::string key = c == 0 ? "" : ",";
     common::AppendJsonString(key, info.columns[c].name);
     key.push_back(':');
-    plan.row_bytes += key.size() + kMaxNumberBytes;
+    plan.row_bytes += std::max(key.size(), kKeySlot) + kMaxNumberBytes;
     plan.typical_row_bytes += key.size() + (plan.integers ? 2 : 20);
+    plan.short_keys = plan.short_keys && key.size() <= kKeySlot;
+    plan.key_slots.append(key.substr(0, kKeySlot));
+    plan.key_slots.resize((c + 1) * kKeySlot, ' ');
     plan.keys.push_back(std::move(key));
-    plan.fixed6.push_back(info.columns[c].format == CellFormat::kFixed6);
+    plan.fixed6.push_back(info.columns[c].format == CellFormat::kFixed6 ? 1 : 0);
   }
   plan.row_bytes += 16;
   return plan;
 }
 
-char* WriteCell(char* out, const CellPlan& plan, size_t column, double value) {
-  if (plan.integers) {
-    // int64 holds every integer a double holds below 2^63; beyond, keep the float.
-    if (std::isfinite(value) && std::abs(value) < 9.2e18) {
-      return WriteInteger(out, static_cast<std::int64_t>(value));
-    }
-    return WriteJsonFloat(out, value);
+// An integer model's cell; fingerprints are nearly all 0 and 1.
+inline char* WriteIntegerCell(char* out, double value) {
+  if (value == 0.0) {
+    *out = '0';
+    return out + 1;
   }
-  if (plan.fixed6[column] && std::isfinite(value)) {
+  if (value == 1.0) {
+    *out = '1';
+    return out + 1;
+  }
+  // int64 holds every integer a double holds below 2^63; beyond, keep the float.
+  if (std::isfinite(value) && std::abs(value) < 9.2e18) {
+    return WriteInteger(out, static_cast<std::int64_t>(value));
+  }
+  return WriteJsonFloat(out, value);
+}
+
+inline char* WriteFloatCell(char* out, bool fixed6, double value) {
+  if (fixed6 && std::isfinite(value)) {
     // The model's CSV holds `%f` text and ersilia-pack parses it back: use the rounded value.
     char text[kMaxFixed6Bytes];
     char* end = WriteFixed6(text, value);
@@ -105,19 +126,48 @@ char* WriteCell(char* out, const CellPlan& plan, size_t column, double value) {
   return WriteJsonFloat(out, value);
 }
 
-// `{"c1":v,...}` or `[v,...]` for one row.
+inline char* WriteCell(char* out, const CellPlan& plan, size_t column, double value) {
+  return plan.integers ? WriteIntegerCell(out, value)
+                       : WriteFloatCell(out, plan.fixed6[column] != 0, value);
+}
+
+inline char* WriteKey(char* out, const CellPlan& plan, size_t column) {
+  const std::string& key = plan.keys[column];
+  if (plan.short_keys) {
+    // Copies the whole padded slot (the room reserved per key allows it), then keeps only
+    // the key's bytes: one fixed-size move instead of a variable-length memcpy.
+    std::memcpy(out, plan.key_slots.data() + column * kKeySlot, kKeySlot);
+  } else {
+    std::memcpy(out, key.data(), key.size());
+  }
+  return out + key.size();
+}
+
+// `{"c1":v,...}` (`with_keys`) or `[v,...]` for one row.
 void WriteRow(
     Output& out, const CellPlan& plan, const RowResult& row, bool with_keys, bool with_error) {
   char* p = out.Room(plan.row_bytes);
   *p++ = with_keys ? '{' : '[';
-  for (size_t c = 0; c < row.values.size(); ++c) {
-    if (with_keys) {
-      std::memcpy(p, plan.keys[c].data(), plan.keys[c].size());
-      p += plan.keys[c].size();
-    } else if (c > 0) {
-      *p++ = ',';
+  const size_t n = row.values.size();
+  const double* values = row.values.data();
+  if (with_keys && plan.integers) {
+    for (size_t c = 0; c < n; ++c) {
+      p = WriteIntegerCell(WriteKey(p, plan, c), values[c]);
     }
-    p = WriteCell(p, plan, c, row.values[c]);
+  } else if (with_keys) {
+    for (size_t c = 0; c < n; ++c) {
+      p = WriteFloatCell(WriteKey(p, plan, c), plan.fixed6[c] != 0, values[c]);
+    }
+  } else if (plan.integers) {
+    for (size_t c = 0; c < n; ++c) {
+      *p = ',';
+      p = WriteIntegerCell(p + (c > 0 ? 1 : 0), values[c]);
+    }
+  } else {
+    for (size_t c = 0; c < n; ++c) {
+      *p = ',';
+      p = WriteFloatCell(p + (c > 0 ? 1 : 0), plan.fixed6[c] != 0, values[c]);
+    }
   }
   out.Commit(p);
   if (with_keys && with_error && !row.error.empty()) {
