@@ -7,6 +7,7 @@
 #include "hub/common/status_macros.h"
 #include "hub/common/strings.h"
 #include "hub/models/builtin_models.h"
+#include "hub/models/descriptor_models.h"
 #include "hub/models/metadata.h"
 
 namespace hub::models {
@@ -15,10 +16,13 @@ namespace {
 // Sorted by id.
 constexpr ModelEntry kModels[] = {
     {"eos3b5e", kNeedsNothing, &NewMolecularWeightModel},
+    {"eos3zur", kNeedsNothing, &NewEStateCountsModel},
+    {"eos4djh", kNeedsSaScores, &NewDatamolDescriptorsModel},
     {"eos4wt0", kNeedsNothing, &NewMorganBitsModel},
     {"eos5axz", kNeedsNothing, &NewMorganCountsModel},
     {"eos5guo", kNeedsNothing, &NewErgModel},
     {"eos7jio", kNeedsNothing, &NewRdkitFingerprintModel},
+    {"eos8a4x", kNeedsNothing, &NewRdkitDescriptorsModel},
     {"eos8ioa", kNeedsNpModel, &NewNpScoreModel},
     {"eos9ei3", kNeedsSaScores, &NewSaScoreModel},
 };

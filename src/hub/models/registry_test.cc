@@ -16,8 +16,9 @@ bool RdkitDataInstalled() {
 }
 
 TEST(RegistryTest, ListsTheBuiltinModelsSorted) {
-  EXPECT_THAT(BuiltinModelIds(), ElementsAre("eos3b5e", "eos4wt0", "eos5axz", "eos5guo", "eos7jio",
-                                             "eos8ioa", "eos9ei3"));
+  EXPECT_THAT(BuiltinModelIds(),
+              ElementsAre("eos3b5e", "eos3zur", "eos4djh", "eos4wt0", "eos5axz", "eos5guo",
+                          "eos7jio", "eos8a4x", "eos8ioa", "eos9ei3"));
   EXPECT_NE(FindBuiltinModel("eos9ei3"), nullptr);
   EXPECT_EQ(FindBuiltinModel("eos0000"), nullptr);
 }
@@ -27,7 +28,7 @@ TEST(RegistryTest, UnknownModelIsNotFoundAndListsTheKnownOnes) {
   auto resources = LoadModelResources(ResourceOptions(), {"eos3b5e", "eos0000"});
 
   EXPECT_EQ(model.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_THAT(model.status().message(), HasSubstr("eos3b5e, eos4wt0"));
+  EXPECT_THAT(model.status().message(), HasSubstr("eos3b5e, eos3zur"));
   EXPECT_EQ(resources.status().code(), absl::StatusCode::kNotFound);
 }
 
