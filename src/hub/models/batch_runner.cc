@@ -3,10 +3,11 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <exception>
-#include <latch>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string_view>
 
 #include "absl/container/flat_hash_map.h"
@@ -37,33 +38,47 @@ bool FindDuplicates(const std::vector<std::string>& inputs, std::vector<size_t>&
   return duplicates;
 }
 
-// Computes the rows in `todo` into `rows` on `threads` workers of `pool`.
+// Computes the rows in `todo` into `rows` on the threads of `pool`, returning when all are
+// done. The counters live in shared state that each task keeps alive, so a task that is
+// still unwinding after the last row never touches the caller's stack.
 void ComputeParallel(const Model& model,
                      const std::vector<std::string>& inputs,
                      const std::vector<size_t>& todo,
                      common::ThreadPool& pool,
                      std::vector<RowResult>& rows) {
-  const size_t workers = std::min(pool.size(), (todo.size() + kRowsPerClaim - 1) / kRowsPerClaim);
-  std::atomic<size_t> next{0};
-  std::latch done(static_cast<std::ptrdiff_t>(workers));
-  auto work = [&] {
-    for (size_t begin = next.fetch_add(kRowsPerClaim); begin < todo.size();
-         begin = next.fetch_add(kRowsPerClaim)) {
+  struct State {
+    std::atomic<size_t> next{0};
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t running = 0;
+  };
+
+  auto state = std::make_shared<State>();
+  const size_t claims = (todo.size() + kRowsPerClaim - 1) / kRowsPerClaim;
+  const size_t workers = std::max<size_t>(1, std::min(pool.size(), claims));
+  state->running = workers;
+
+  auto work = [state, &model, &inputs, &todo, &rows] {
+    for (size_t begin = state->next.fetch_add(kRowsPerClaim); begin < todo.size();
+         begin = state->next.fetch_add(kRowsPerClaim)) {
       const size_t end = std::min(begin + kRowsPerClaim, todo.size());
       for (size_t k = begin; k < end; ++k) {
         rows[todo[k]] = ComputeRow(model, inputs[todo[k]]);
       }
     }
-    done.count_down();
+    std::lock_guard<std::mutex> lock(state->mu);
+    if (--state->running == 0) {
+      state->cv.notify_all();
+    }
   };
-  size_t submitted = 0;
-  for (; submitted < workers && pool.Submit(work); ++submitted) {
+  for (size_t i = 0; i < workers; ++i) {
+    // A pool that is shutting down refuses tasks: do their share here.
+    if (!pool.Submit(work)) {
+      work();
+    }
   }
-  // A pool that is shutting down refuses tasks: do their share here.
-  for (; submitted < workers; ++submitted) {
-    work();
-  }
-  done.wait();
+  std::unique_lock<std::mutex> lock(state->mu);
+  state->cv.wait(lock, [&] { return state->running == 0; });
 }
 
 }  // namespace
