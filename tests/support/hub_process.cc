@@ -124,7 +124,9 @@ absl::StatusOr<std::unique_ptr<HubProcess>> HubProcess::Start(Options options) {
   if (!has("--port-file")) {
     args.insert(args.end(), {"--port-file", port_file});
   }
-  if (!has("--data-dir")) {
+  bool hub_command =
+      !options.args.empty() && (options.args[0] == "serve" || options.args[0] == "migrate");
+  if (hub_command && !has("--data-dir")) {
     args.insert(args.end(), {"--data-dir", process->data_dir_});
   }
   process->pid_ = Spawn(args, options.env, process->log_path_);

@@ -40,7 +40,8 @@ CommandResult RunCommand(const std::vector<std::string>& args,
 class HubProcess final {
 public:
   struct Options {
-    // Arguments after the binary; "--port-file <file>" and "--data-dir" are added when absent.
+    // Arguments after the binary; "--port-file <file>" is added when absent, and for `serve`
+    // and `migrate` also "--data-dir <data_dir>".
     std::vector<std::string> args = {"serve", "--port", "0"};
     std::vector<std::pair<std::string, std::string>> env;
     std::string data_dir;  // empty: a fresh temp dir

@@ -10,6 +10,7 @@
 #include "fmt/format.h"
 
 #include "hub/cli/hub_app.h"
+#include "hub/cli/model_server_command.h"
 #include "hub/common/clock.h"
 #include "hub/common/log.h"
 #include "hub/common/strings.h"
@@ -228,7 +229,20 @@ int Main(int argc, char** argv) {
   AddConfigFlags(*migrate_command, migrate.config);
   migrate_command->add_flag("--status", migrate.status_only, "list pending migrations only");
 
-  CLI11_PARSE(app, argc, argv);
+  ModelServerFlags model_server;
+  CLI::App* model_server_command = app.add_subcommand(
+      "model-server", "serve one built-in model over the Ersilia model-container protocol");
+  AddModelServerFlags(*model_server_command, model_server);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every other parse error is a usage error.
+    return app.exit(e) == 0 ? 0 : kUsageError;
+  }
+  if (model_server_command->parsed()) {
+    return RunModelServer(model_server, signals);
+  }
   if (serve_command->parsed()) {
     return RunServe(serve, signals);
   }

@@ -94,7 +94,7 @@ public:
   void RequestStarted() { ++active_requests_; }
 
   void RequestFinished();
-  void Observe(const Request& request, bool quiet, int status, double seconds);
+  void Observe(const Request& request, const RouteOptions* options, int status, double seconds);
 
   std::atomic<size_t> connections{0};
   std::atomic<size_t> active_requests_{0};
@@ -337,8 +337,11 @@ void Session::ContinueThenReadBody() {
   if (has_body && !types.empty() && (!length || *length > 0)) {
     std::string media = MediaType(request_.headers.Get("Content-Type").value_or(""));
     if (std::find(types.begin(), types.end(), media) == types.end()) {
+      std::vector<std::string> named;
+      std::copy_if(types.begin(), types.end(), std::back_inserter(named),
+                   [](const std::string& t) { return !t.empty(); });
       Reject(415, fmt::format("unsupported content type '{}' for {}; send {}", media,
-                              route_->pattern, common::Join(types, " or ")));
+                              route_->pattern, common::Join(named, " or ")));
       return;
     }
   }
@@ -623,7 +626,7 @@ void Session::Observe() {
   observed_ = true;
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  server_.Observe(request_, route_ != nullptr && route_->options.quiet, status_, seconds);
+  server_.Observe(request_, route_ != nullptr ? &route_->options : nullptr, status_, seconds);
 }
 
 void Session::FinishRequest(ErrorCode ec) {
@@ -788,7 +791,10 @@ void Server::Impl::RequestFinished() {
   drained_cv_.notify_all();
 }
 
-void Server::Impl::Observe(const Request& request, bool quiet, int status, double seconds) {
+void Server::Impl::Observe(const Request& request,
+                           const RouteOptions* options,
+                           int status,
+                           double seconds) {
   std::string route = request.route.empty() ? "(unmatched)" : request.route;
   std::string method(MethodName(request.method));
   if (requests_total_ != nullptr) {
@@ -798,15 +804,17 @@ void Server::Impl::Observe(const Request& request, bool quiet, int status, doubl
         0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
     request_seconds_->Add({{"method", method}, {"route", route}}, kBuckets).Observe(seconds);
   }
-  if (quiet || IsQuietPath(request.path)) {
+  if ((options != nullptr && options->quiet) || IsQuietPath(request.path)) {
     return;
   }
+  bool secret_path = options != nullptr && options->secret_path;
   log::ScopedField request_id("request_id", request.request_id);
   std::vector<std::unique_ptr<log::ScopedField>> extra;
   for (const auto& [key, value] : request.log_fields) {
     extra.push_back(std::make_unique<log::ScopedField>(key, value));
   }
-  HUB_LOG(info, "request", {"method", method}, {"path", request.path}, {"status", status},
+  HUB_LOG(info, "request", {"method", method},
+          {"path", secret_path ? request.route : request.path}, {"status", status},
           {"duration_ms", std::round(seconds * 1e6) / 1e3}, {"client", request.client_address});
 }
 
