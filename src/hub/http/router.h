@@ -25,6 +25,8 @@ struct RouteOptions {
   bool inline_handler = false;
   // Leave the request out of the access log (health probes).
   bool quiet = false;
+  // The path carries a secret (an anonymous key): the access log shows the route pattern.
+  bool secret_path = false;
 };
 
 // Options for a route whose body, when present, must be JSON.
