@@ -391,6 +391,25 @@ inline void RunThreads(const std::function<void(int)>& body) {
   }
 }
 
+// A one-statement increment of counter 0 under kWrite.
+inline absl::Status IncrementShared(Database& db) {
+  return RunInTransaction(db, TxMode::kWrite, [](Transaction& tx) {
+    return tx.Exec("UPDATE {schema}.counters SET n = n + 1 WHERE id = 0").status();
+  });
+}
+
+// A read-modify-write of counter `id` under kSerializable; RunInTransaction retries it when
+// another thread changed the counter in between. Counts the attempts.
+inline absl::Status ReadModifyWrite(Database& db, std::int64_t id, std::atomic<int>& attempts) {
+  return RunInTransaction(db, TxMode::kSerializable, [&](Transaction& tx) -> absl::Status {
+    ++attempts;
+    HUB_ASSIGN_OR_RETURN(Result row,
+                         tx.Exec("SELECT n FROM {schema}.counters WHERE id = $1", {id}));
+    HUB_ASSIGN_OR_RETURN(std::int64_t n, row[0].GetInt(0));
+    return tx.Exec("UPDATE {schema}.counters SET n = $1 WHERE id = $2", {n + 1, id}).status();
+  });
+}
+
 TEST_P(DatabaseConformanceTest, ConcurrentWritersLoseNoUpdates) {
   HUB_ASSERT_OK(db().ExecScript(
       Ddl("CREATE TABLE {schema}.counters (id INTEGER PRIMARY KEY, n INTEGER NOT NULL) STRICT",
@@ -402,28 +421,14 @@ TEST_P(DatabaseConformanceTest, ConcurrentWritersLoseNoUpdates) {
   std::atomic<int> failures{0};
   std::atomic<int> attempts{0};
 
+  // Every thread bumps counter 0; the read-modify-writes spread over counters 1-4, so threads
+  // collide on one now and then.
   RunThreads([&](int t) {
     for (int i = 0; i < kIncrements; ++i) {
-      // Every thread bumps counter 0 with a one-statement increment under kWrite.
-      absl::Status increment = RunInTransaction(db(), TxMode::kWrite, [](Transaction& tx) {
-        return tx.Exec("UPDATE {schema}.counters SET n = n + 1 WHERE id = 0").status();
-      });
-      // Read-modify-write of counters 1-4 under kSerializable; threads collide on the same
-      // counter now and then, and RunInTransaction retries the losers.
-      std::int64_t id = 1 + (t * 7 + i * 3) % 4;
-      absl::Status read_modify_write =
-          RunInTransaction(db(), TxMode::kSerializable, [&](Transaction& tx) -> absl::Status {
-            ++attempts;
-            HUB_ASSIGN_OR_RETURN(Result row,
-                                 tx.Exec("SELECT n FROM {schema}.counters WHERE id = $1", {id}));
-            HUB_ASSIGN_OR_RETURN(std::int64_t n, row[0].GetInt(0));
-            return tx.Exec("UPDATE {schema}.counters SET n = $1 WHERE id = $2", {n + 1, id})
-                .status();
-          });
-      for (const absl::Status& status : {increment, read_modify_write}) {
-        if (!status.ok() && failures++ == 0) {
-          ADD_FAILURE() << "first failure: " << status;
-        }
+      absl::Status shared = IncrementShared(db());
+      absl::Status spread = ReadModifyWrite(db(), 1 + (t * 7 + i * 3) % 4, attempts);
+      if ((!shared.ok() || !spread.ok()) && failures++ == 0) {
+        ADD_FAILURE() << "first failure: " << shared << " / " << spread;
       }
     }
   });
@@ -448,40 +453,48 @@ constexpr char kClaimSqlite[] =
     "UPDATE {schema}.queue SET owner = $1, leased_until = $2 WHERE id = ("
     "SELECT id FROM {schema}.queue WHERE owner IS NULL ORDER BY id LIMIT 1) RETURNING id";
 
+// Claims rows for `owner` until none is left; returns the claimed ids. Counts failures.
+inline std::vector<std::int64_t> ClaimUntilEmpty(Database& db,
+                                                 const char* claim,
+                                                 const std::string& owner,
+                                                 common::Micros lease_end,
+                                                 std::atomic<int>& failures) {
+  std::vector<std::int64_t> claimed;
+  while (true) {
+    auto result = db.Exec(claim, {owner, lease_end});
+    if (!result.ok()) {
+      ++failures;
+      return claimed;
+    }
+    if (!result->empty()) {
+      claimed.push_back(*(*result)[0].GetInt(0));
+      continue;
+    }
+    // An empty claim can race with a row being taken; stop only when none is left.
+    auto left = db.Exec("SELECT COUNT(*) FROM {schema}.queue WHERE owner IS NULL");
+    if (!left.ok() || *(*left)[0].GetInt(0) == 0) {
+      return claimed;
+    }
+  }
+}
+
 TEST_P(DatabaseConformanceTest, LeaseClaimsTakeEveryRowExactlyOnce) {
   HUB_ASSERT_OK(db().ExecScript(
       Ddl("CREATE TABLE {schema}.queue (id INTEGER PRIMARY KEY, owner TEXT,"
           " leased_until INTEGER) STRICT",
           "CREATE TABLE {schema}.queue (id BIGINT PRIMARY KEY, owner TEXT, leased_until BIGINT)")));
   constexpr int kRows = 200;
-  HUB_ASSERT_OK(RunInTransaction(db(), TxMode::kWrite, [](Transaction& tx) -> absl::Status {
-    for (int id = 1; id <= kRows; ++id) {
-      HUB_RETURN_IF_ERROR(tx.Exec("INSERT INTO {schema}.queue (id) VALUES ($1)", {id}).status());
-    }
-    return absl::OkStatus();
-  }));
+  HUB_ASSERT_OK(db().Exec(
+      "INSERT INTO {schema}.queue (id) SELECT n FROM (WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL"
+      " SELECT n + 1 FROM s WHERE n < $1) SELECT n FROM s) AS numbers",
+      {kRows}));
   const char* claim = postgres() ? kClaimPostgres : kClaimSqlite;
   std::vector<std::vector<std::int64_t>> claimed(kThreads);
   std::atomic<int> failures{0};
 
   RunThreads([&](int t) {
-    const std::string owner = "worker-" + std::to_string(t);
-    while (true) {
-      auto result = db().Exec(claim, {owner, clock_.NowMicros() + 30'000'000});
-      if (!result.ok()) {
-        ++failures;
-        return;
-      }
-      if (!result->empty()) {
-        claimed[t].push_back(*(*result)[0].GetInt(0));
-        continue;
-      }
-      // An empty claim can race with a row being taken; stop only when none is left.
-      auto left = db().Exec("SELECT COUNT(*) FROM {schema}.queue WHERE owner IS NULL");
-      if (!left.ok() || *(*left)[0].GetInt(0) == 0) {
-        return;
-      }
-    }
+    claimed[t] = ClaimUntilEmpty(db(), claim, "worker-" + std::to_string(t),
+                                 clock_.NowMicros() + 30 * common::kMicrosPerSecond, failures);
   });
 
   std::multiset<std::int64_t> all;

@@ -2,8 +2,7 @@
 
 // Helpers for the store's tests: status assertions and a self-deleting temp directory.
 
-#include <stdlib.h>
-
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -12,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "gtest/gtest.h"
 
+// NOLINTBEGIN(bugprone-macro-parentheses): `lhs` may be a declaration.
 #define HUB_STORE_CONCAT_INNER(a, b) a##b
 #define HUB_STORE_CONCAT(a, b) HUB_STORE_CONCAT_INNER(a, b)
 
@@ -37,6 +37,8 @@
   auto statusor = (expr);                                  \
   ASSERT_TRUE(statusor.ok()) << statusor.status();         \
   lhs = std::move(statusor).value()
+
+// NOLINTEND(bugprone-macro-parentheses)
 
 namespace hub::store::testing_util {
 
