@@ -12,8 +12,6 @@
 
 namespace hub::models::descriptors {
 
-using QueryPtr = std::unique_ptr<RDKit::ROMol>;
-
 // A compiled SMARTS pattern from a compiled-in table, with a cheap pre-check: before the full
 // (comparatively costly) substructure search, every query atom without a recursive `$()` or
 // `*` query must match at least one atom of the molecule, which rules out most patterns on
