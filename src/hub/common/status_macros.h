@@ -19,12 +19,12 @@
 
 // Evaluates `expr` (an `absl::Status`) and returns it from the enclosing function when it is
 // not OK.
-#define HUB_RETURN_IF_ERROR(expr)              \
-  do {                                         \
-    const ::absl::Status hub_status_ = (expr); \
-    if (!hub_status_.ok()) {                   \
-      return hub_status_;                      \
-    }                                          \
+#define HUB_RETURN_IF_ERROR(expr)        \
+  do {                                   \
+    ::absl::Status hub_status_ = (expr); \
+    if (!hub_status_.ok()) {             \
+      return hub_status_;                \
+    }                                    \
   } while (false)
 
 // Evaluates `rexpr` (an `absl::StatusOr<T>`); on error returns its status from the enclosing
