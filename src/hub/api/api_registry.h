@@ -1,0 +1,23 @@
+#pragma once
+
+// Every API endpoint of the hub, registered through `ApiRoutes` so each declares its access.
+// Later modules add their services to `ApiServices` and one `Add...Routes` call here.
+
+#include "hub/api/api_routes.h"
+#include "hub/auth/auth_module.h"
+
+namespace hub::api {
+
+// The services the API handlers call. Not owned; they must outlive the server.
+struct ApiServices {
+  auth::AuthModule* auth = nullptr;
+};
+
+// Registers every API endpoint. REQUIRES: each service pointer is set.
+void AddApiRoutes(ApiRoutes& routes, const ApiServices& services);
+
+// The authenticator `ApiRoutes` uses: the request's `Authorization` header, checked by the
+// session service.
+ApiRoutes::Authenticator SessionAuthenticator(auth::AuthModule& auth);
+
+}  // namespace hub::api

@@ -1,0 +1,205 @@
+#include "hub/api/users_api.h"
+
+#include "fmt/format.h"
+
+#include "hub/api/auth_json.h"
+#include "hub/api/json_fields.h"
+#include "hub/api/status_to_http.h"
+#include "hub/common/settings.h"
+#include "hub/common/status_macros.h"
+#include "hub/http/json_body.h"
+
+namespace hub::api {
+namespace {
+
+using auth::Permission;
+using auth::Principal;
+using http::Method;
+using http::Request;
+using http::Response;
+
+constexpr std::uint64_t kMaxBodyBytes = 16 << 10;
+constexpr size_t kMaxField = 1024;
+constexpr size_t kMaxFilter = 256;
+
+Response Success() {
+  return Response::JsonText(200, R"({"result":"SUCCESS"})");
+}
+
+Response SuccessOr(const absl::Status& status, const Request& request) {
+  return status.ok() ? Success() : ErrorResponse(status, request);
+}
+
+absl::StatusOr<std::optional<std::string>> Filter(const Request& request, std::string_view name) {
+  std::optional<std::string_view> value = request.Query(name);
+  if (!value || value->empty()) {
+    return std::nullopt;
+  }
+  if (value->size() > kMaxFilter) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} must be at most {} characters", name, kMaxFilter));
+  }
+  return std::string(*value);
+}
+
+absl::StatusOr<auth::UserFilter> ParseFilter(const Request& request) {
+  auth::UserFilter filter;
+  HUB_ASSIGN_OR_RETURN(filter.username, Filter(request, "username"));
+  HUB_ASSIGN_OR_RETURN(filter.username_prefix, Filter(request, "username_prefix"));
+  HUB_ASSIGN_OR_RETURN(filter.first_name_prefix, Filter(request, "firstname_prefix"));
+  HUB_ASSIGN_OR_RETURN(filter.last_name_prefix, Filter(request, "lastname_prefix"));
+  HUB_ASSIGN_OR_RETURN(filter.email_prefix, Filter(request, "email_prefix"));
+  if (auto limit = request.Query("limit")) {
+    auto parsed = common::ParseIntSetting(*limit, 1, 1000);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError("limit must be an integer in 1..1000");
+    }
+    filter.limit = static_cast<int>(*parsed);
+  }
+  return filter;
+}
+
+absl::StatusOr<auth::PasswordChange> ParsePasswordChange(const Request& request) {
+  HUB_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(request));
+  JsonFields fields(body);
+  auth::PasswordChange change;
+  HUB_ASSIGN_OR_RETURN(change.new_password, fields.RequiredString("new_password", kMaxField));
+  HUB_ASSIGN_OR_RETURN(change.current_password,
+                       fields.OptionalString("current_password", kMaxField));
+  HUB_ASSIGN_OR_RETURN(change.force, fields.OptionalBool("force", false));
+  return change;
+}
+
+absl::StatusOr<auth::PermissionSet> ParsePermissions(const Request& request) {
+  HUB_ASSIGN_OR_RETURN(nlohmann::json body, http::ParseJsonObject(request));
+  HUB_ASSIGN_OR_RETURN(auto names, JsonFields(body).OptionalStringList("permissions", 32, 64));
+  return auth::PermissionSet::FromNames(names.value_or(std::vector<std::string>{}));
+}
+
+void AddReads(ApiRoutes& routes, auth::AuthModule& auth) {
+  routes.Require(Permission::kManageUsers, Method::kGet, "/api/users",
+                 [&auth](Request& request, const Principal& principal) {
+                   auto filter = ParseFilter(request);
+                   if (!filter.ok()) {
+                     return ErrorResponse(filter.status(), request);
+                   }
+                   auto users = auth.users().List(principal, *filter);
+                   if (!users.ok()) {
+                     return ErrorResponse(users.status(), request);
+                   }
+                   nlohmann::json items = nlohmann::json::array();
+                   for (const auto& user : *users) {
+                     items.push_back(UserJson(user));
+                   }
+                   return Response::Json(200, {{"items", items}});
+                 });
+  routes.Authenticated(
+      Method::kGet, "/api/users/{userid}", [&auth](Request& request, const Principal& principal) {
+        auto user = auth.users().Get(principal, std::string(request.Param("userid")));
+        return user.ok() ? Response::Json(200, UserJson(*user))
+                         : ErrorResponse(user.status(), request);
+      });
+}
+
+void AddChanges(ApiRoutes& routes, auth::AuthModule& auth) {
+  routes.Authenticated(
+      Method::kPut, "/api/users/{userid}/password",
+      [&auth](Request& request, const Principal& principal) {
+        auto change = ParsePasswordChange(request);
+        absl::Status done = change.ok()
+                                ? auth.users().ChangePassword(
+                                      principal, std::string(request.Param("userid")), *change)
+                                : change.status();
+        return SuccessOr(done, request);
+      },
+      http::JsonBody(kMaxBodyBytes));
+  routes.Require(
+      Permission::kManageUsers, Method::kPut, "/api/users/{userid}/permissions",
+      [&auth](Request& request, const Principal& principal) {
+        auto permissions = ParsePermissions(request);
+        absl::Status done = permissions.ok()
+                                ? auth.users().SetPermissions(
+                                      principal, std::string(request.Param("userid")), *permissions)
+                                : permissions.status();
+        return SuccessOr(done, request);
+      },
+      http::JsonBody(kMaxBodyBytes));
+}
+
+Response Cleared(const absl::StatusOr<std::int64_t>& deleted, const Request& request) {
+  if (!deleted.ok()) {
+    return ErrorResponse(deleted.status(), request);
+  }
+  return Response::Json(200, {{"result", "SUCCESS"}, {"deleted", *deleted}});
+}
+
+void AddDeletions(ApiRoutes& routes, auth::AuthModule& auth) {
+  routes.Authenticated(Method::kDelete, "/api/users/{userid}",
+                       [&auth](Request& request, const Principal& principal) {
+                         return SuccessOr(
+                             auth.users().Delete(principal, std::string(request.Param("userid"))),
+                             request);
+                       });
+  routes.Authenticated(
+      Method::kDelete, "/api/users/{userid}/data",
+      [&auth](Request& request, const Principal& principal) {
+        return Cleared(auth.users().ClearData(principal, std::string(request.Param("userid"))),
+                       request);
+      });
+  routes.Authenticated(Method::kDelete, "/api/users/{userid}/contributions",
+                       [&auth](Request& request, const Principal& principal) {
+                         return Cleared(auth.users().ClearContributions(
+                                            principal, std::string(request.Param("userid"))),
+                                        request);
+                       });
+}
+
+void AddPasswordReset(ApiRoutes& routes, auth::AuthModule& auth) {
+  routes.Public(
+      Method::kPost, "/api/users/forgot-password",
+      [&auth](Request& request) {
+        std::string client = ClientAddress(request, auth.options().trust_forwarded_for);
+        if (auto wait = auth.rate_limiter().Take(auth::RateAction::kForgotPassword, client)) {
+          return TooManyRequests(auth::RateActionName(auth::RateAction::kForgotPassword), *wait);
+        }
+        auto body = http::ParseJsonObject(request);
+        if (!body.ok()) {
+          return ErrorResponse(body.status(), request);
+        }
+        JsonFields fields(*body);
+        auto username = fields.RequiredString("username", kMaxField);
+        auto email = fields.RequiredString("email", kMaxField);
+        absl::Status done = !username.ok() ? username.status()
+                            : !email.ok()  ? email.status()
+                                           : auth.users().ForgotPassword(*username, *email);
+        return SuccessOr(done, request);
+      },
+      http::JsonBody(kMaxBodyBytes));
+  routes.Public(
+      Method::kPost, "/api/users/reset-password",
+      [&auth](Request& request) {
+        auto body = http::ParseJsonObject(request);
+        if (!body.ok()) {
+          return ErrorResponse(body.status(), request);
+        }
+        JsonFields fields(*body);
+        auto token = fields.RequiredString("token", 128);
+        auto password = fields.RequiredString("new_password", kMaxField);
+        absl::Status done = !token.ok()      ? token.status()
+                            : !password.ok() ? password.status()
+                                             : auth.users().ResetPassword(*token, *password);
+        return SuccessOr(done, request);
+      },
+      http::JsonBody(kMaxBodyBytes));
+}
+
+}  // namespace
+
+void AddUsersRoutes(ApiRoutes& routes, auth::AuthModule& auth) {
+  AddReads(routes, auth);
+  AddChanges(routes, auth);
+  AddDeletions(routes, auth);
+  AddPasswordReset(routes, auth);
+}
+
+}  // namespace hub::api
