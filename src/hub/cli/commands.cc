@@ -11,6 +11,7 @@
 
 #include "hub/cli/hub_app.h"
 #include "hub/cli/model_server_command.h"
+#include "hub/cli/user_command.h"
 #include "hub/common/clock.h"
 #include "hub/common/log.h"
 #include "hub/common/strings.h"
@@ -59,8 +60,25 @@ absl::Status WritePortFile(const std::string& path, int port) {
 struct ServeFlags {
   ConfigFlags config;
   bool print_config = false;
+  bool print_routes = false;
   std::string port_file;
 };
+
+// `serve --print-routes`: one line per route, "METHOD PATTERN ACCESS", as this configuration
+// would serve them.
+int PrintRoutes(const HubConfig& config) {
+  log::Init(config.log.format, log::Level::kWarn, config.log.file);
+  HubApp app(config);
+  absl::Status built = app.BuildRoutesOnly();
+  if (!built.ok()) {
+    return Fail(kRuntimeError, built);
+  }
+  for (const api::RouteAccess& route : app.Routes()) {
+    std::cout << http::MethodName(route.method) << " " << route.pattern << " " << route.Describe()
+              << "\n";
+  }
+  return 0;
+}
 
 int RunServe(const ServeFlags& flags, const sigset_t& signals) {
   std::string described;
@@ -71,6 +89,9 @@ int RunServe(const ServeFlags& flags, const sigset_t& signals) {
   if (flags.print_config) {
     std::cout << described;
     return 0;
+  }
+  if (flags.print_routes) {
+    return PrintRoutes(*config);
   }
   log::Init(config->log.format, config->log.level, config->log.file);
   HubApp app(*config);
@@ -223,6 +244,8 @@ int Main(int argc, char** argv) {
                           "print the effective settings (secrets masked) and exit");
   serve_command->add_option("--port-file", serve.port_file,
                             "write the bound port to this file once listening");
+  serve_command->add_flag("--print-routes", serve.print_routes,
+                          "print every route with its declared access and exit");
 
   MigrateFlags migrate;
   CLI::App* migrate_command = app.add_subcommand("migrate", "apply database migrations");
@@ -233,6 +256,8 @@ int Main(int argc, char** argv) {
   CLI::App* model_server_command = app.add_subcommand(
       "model-server", "serve one built-in model over the Ersilia model-container protocol");
   AddModelServerFlags(*model_server_command, model_server);
+
+  UserCommand user(app);
 
   try {
     app.parse(argc, argv);
@@ -248,6 +273,9 @@ int Main(int argc, char** argv) {
   }
   if (migrate_command->parsed()) {
     return RunMigrate(migrate);
+  }
+  if (user.parsed()) {
+    return user.Run();
   }
   return kUsageError;
 }

@@ -71,6 +71,42 @@ std::function<absl::Status(std::string_view)> ListInto(std::vector<std::string>&
   };
 }
 
+// A duration of at least `min`.
+std::function<absl::Status(std::string_view)> DurationAtLeast(std::chrono::milliseconds& out,
+                                                              std::chrono::milliseconds min) {
+  return [&out, min](std::string_view v) -> absl::Status {
+    auto d = common::ParseDurationSetting(v);
+    if (!d.ok() || *d < min) {
+      return absl::InvalidArgumentError(
+          fmt::format("must be a duration of at least {} ms, e.g. 300s or 2h", min.count()));
+    }
+    out = *d;
+    return absl::OkStatus();
+  };
+}
+
+std::function<absl::Status(std::string_view)> PermissionsInto(auth::PermissionSet& out) {
+  return [&out](std::string_view v) -> absl::Status {
+    auto set = auth::PermissionSet::FromList(v);
+    if (!set.ok()) {
+      return set.status();
+    }
+    out = *set;
+    return absl::OkStatus();
+  };
+}
+
+std::function<absl::Status(std::string_view)> RateLimitInto(auth::RateLimit& out) {
+  return [&out](std::string_view v) -> absl::Status {
+    auto limit = auth::ParseRateLimit(v);
+    if (!limit.ok()) {
+      return limit.status();
+    }
+    out = *limit;
+    return absl::OkStatus();
+  };
+}
+
 void DefineGeneral(common::Settings& s, HubConfig& c) {
   s.Define({"data_dir",
             {"HUB_DATA_DIR"},
@@ -266,12 +302,221 @@ void DefineDatabase(common::Settings& s, HubConfig& c) {
             BoolInto(d.migrate_on_start)});
 }
 
+void DefineSessions(common::Settings& s, auth::AuthOptions& a) {
+  s.Define({"auth.user_session_max_age",
+            {"HUB_AUTH_USER_SESSION_MAX_AGE", "USER_SESSION_MAX_AGE_SECONDS"},
+            "300s",
+            "lifetime of an account session (a bare number is seconds); the UI refreshes it",
+            false,
+            DurationAtLeast(a.user_session_max_age, std::chrono::seconds(1))});
+  s.Define({"auth.anonymous_session_max_age",
+            {"HUB_AUTH_ANONYMOUS_SESSION_MAX_AGE", "ANONYMOUS_SESSION_MAX_AGE_SECONDS"},
+            "48h",
+            "lifetime of an anonymous-key session (a bare number is seconds)",
+            false,
+            DurationAtLeast(a.anonymous_session_max_age, std::chrono::seconds(1))});
+  s.Define({"auth.sliding_sessions",
+            {"HUB_AUTH_SLIDING_SESSIONS"},
+            "false",
+            "push an active session's expiry forward (stored at most once per half lifetime)",
+            false,
+            BoolInto(a.sliding_sessions)});
+  s.Define({"auth.session_cache_ttl",
+            {"HUB_AUTH_SESSION_CACHE_TTL"},
+            "60s",
+            "how long a cached session is trusted before the database is asked again; bounds "
+            "how long a logout on another replica keeps working here",
+            false,
+            DurationAtLeast(a.session_cache_ttl, std::chrono::milliseconds(0))});
+  s.Define({"auth.session_cache_size",
+            {"HUB_AUTH_SESSION_CACHE_SIZE"},
+            "100000",
+            "sessions and API keys cached in memory",
+            false,
+            IntInto(a.session_cache_size, 1, 100'000'000)});
+  s.Define({"auth.permissions_reload",
+            {"HUB_AUTH_PERMISSIONS_RELOAD"},
+            "60s",
+            "how often permissions changed on other replicas are picked up",
+            false,
+            DurationAtLeast(a.permissions_reload, std::chrono::seconds(1))});
+  s.Define({"auth.default_user_permissions",
+            {"HUB_AUTH_DEFAULT_USER_PERMISSIONS"},
+            "VIEW_MODELS,SUBMIT_WORK_REQUESTS",
+            "permissions stored for new accounts (comma-separated)",
+            false,
+            PermissionsInto(a.default_user_permissions)});
+  s.Define({"auth.anonymous_permissions",
+            {"HUB_AUTH_ANONYMOUS_PERMISSIONS"},
+            "VIEW_MODELS,SUBMIT_WORK_REQUESTS",
+            "permissions of every anonymous key (comma-separated)",
+            false,
+            PermissionsInto(a.anonymous_permissions)});
+  s.Define({"auth.max_api_keys_per_user",
+            {"HUB_AUTH_MAX_API_KEYS_PER_USER"},
+            "100",
+            "API keys one user may hold",
+            false,
+            IntInto(a.max_api_keys_per_user, 1, 100'000)});
+}
+
+void DefinePasswords(common::Settings& s, auth::AuthOptions& a) {
+  s.Define({"auth.password.ops_limit",
+            {"HUB_AUTH_PASSWORD_OPS_LIMIT"},
+            "2",
+            "argon2id passes (libsodium INTERACTIVE: 2)",
+            false,
+            IntInto(a.password.ops_limit, 1, 100)});
+  s.Define({"auth.password.mem_limit",
+            {"HUB_AUTH_PASSWORD_MEM_LIMIT"},
+            "64MiB",
+            "argon2id memory per hash (at least 8KiB)",
+            false,
+            [&a](std::string_view v) -> absl::Status {
+              auto bytes = common::ParseBytesSetting(v);
+              if (!bytes.ok() || *bytes < 8192 || *bytes > (std::uint64_t{4} << 30)) {
+                return absl::InvalidArgumentError("must be a size from 8KiB to 4GiB");
+              }
+              a.password.mem_limit = static_cast<std::size_t>(*bytes);
+              return absl::OkStatus();
+            }});
+  s.Define({"auth.password.max_concurrent_hashes",
+            {"HUB_AUTH_PASSWORD_MAX_CONCURRENT_HASHES"},
+            "0",
+            "password hashes computed at once (0: one per core); bounds memory under bursts",
+            false,
+            IntInto(a.password.max_concurrent, 0, 1024)});
+  s.Define({"auth.password.min_length",
+            {"HUB_AUTH_PASSWORD_MIN_LENGTH"},
+            "10",
+            "shortest password accepted at signup and on every change",
+            false,
+            IntInto(a.password_min_length, 4, 256)});
+  s.Define({"auth.legacy_password_salt",
+            {"HUB_AUTH_LEGACY_PASSWORD_SALT", "PASSWORD_SALT"},
+            "",
+            "the upstream PASSWORD_SALT, to verify imported accounts (re-hashed at first login)",
+            true,
+            StringInto(a.password.legacy_salt)});
+  s.Define({"auth.reset_token_ttl",
+            {"HUB_AUTH_RESET_TOKEN_TTL"},
+            "1h",
+            "how long an emailed password reset token works",
+            false,
+            DurationAtLeast(a.reset_token_ttl, std::chrono::seconds(1))});
+  s.Define({"auth.password_reset_url",
+            {"HUB_AUTH_PASSWORD_RESET_URL"},
+            "",
+            "link put into reset mails, {token} replaced by the token; empty: the token itself",
+            false,
+            StringInto(a.password_reset_url)});
+}
+
+void DefineRateLimits(common::Settings& s, auth::AuthOptions& a) {
+  struct Limit {
+    const char* key;
+    const char* env;
+    const char* value;
+    auth::RateAction action;
+  };
+
+  static constexpr Limit kLimits[] = {
+      {"auth.rate_limit.login", "HUB_AUTH_RATE_LIMIT_LOGIN", "10/1m", auth::RateAction::kLogin},
+      {"auth.rate_limit.signup", "HUB_AUTH_RATE_LIMIT_SIGNUP", "10/1h", auth::RateAction::kSignup},
+      {"auth.rate_limit.anonymous_login", "HUB_AUTH_RATE_LIMIT_ANONYMOUS_LOGIN", "30/1m",
+       auth::RateAction::kAnonymousLogin},
+      {"auth.rate_limit.forgot_password", "HUB_AUTH_RATE_LIMIT_FORGOT_PASSWORD", "5/1h",
+       auth::RateAction::kForgotPassword},
+  };
+  for (const Limit& limit : kLimits) {
+    s.Define({limit.key,
+              {limit.env},
+              limit.value,
+              fmt::format("{} attempts per client address, N/period (10/1m) or off",
+                          auth::RateActionName(limit.action)),
+              false,
+              RateLimitInto(a.rate_limits[static_cast<size_t>(limit.action)])});
+  }
+  s.Define({"http.trust_forwarded_for",
+            {"HUB_HTTP_TRUST_FORWARDED_FOR"},
+            "false",
+            "take the client address from X-Forwarded-For (only behind a trusted proxy)",
+            false,
+            BoolInto(a.trust_forwarded_for)});
+}
+
+void DefineBootstrapAndMail(common::Settings& s, auth::AuthOptions& a) {
+  auth::InitialAdmin& admin = a.initial_admin;
+  s.Define({"auth.initial_admin.username",
+            {"HUB_AUTH_INITIAL_ADMIN_USERNAME"},
+            "",
+            "create this ADMIN at start when no user holds ADMIN",
+            false,
+            StringInto(admin.username)});
+  s.Define({"auth.initial_admin.email",
+            {"HUB_AUTH_INITIAL_ADMIN_EMAIL"},
+            "",
+            "email of the initial admin",
+            false,
+            StringInto(admin.email)});
+  s.Define({"auth.initial_admin.password",
+            {"HUB_AUTH_INITIAL_ADMIN_PASSWORD"},
+            "",
+            "password of the initial admin",
+            true,
+            StringInto(admin.password)});
+  s.Define({"auth.initial_admin.first_name",
+            {},
+            "Admin",
+            "first name of the initial admin",
+            false,
+            StringInto(admin.first_name)});
+  s.Define({"auth.initial_admin.last_name",
+            {},
+            "Admin",
+            "last name of the initial admin",
+            false,
+            StringInto(admin.last_name)});
+
+  auth::SmtpOptions& m = a.smtp;
+  s.Define({"smtp.url",
+            {"HUB_SMTP_URL"},
+            "",
+            "smtp://host:port or smtps://host:port for password reset mails; empty: no mail",
+            false,
+            StringInto(m.url)});
+  s.Define(
+      {"smtp.username", {"HUB_SMTP_USERNAME"}, "", "SMTP login", false, StringInto(m.username)});
+  s.Define(
+      {"smtp.password", {"HUB_SMTP_PASSWORD"}, "", "SMTP password", true, StringInto(m.password)});
+  s.Define({"smtp.from",
+            {"HUB_SMTP_FROM"},
+            "ersilia-hub@localhost",
+            "sender address of mails",
+            false,
+            StringInto(m.from)});
+  s.Define({"smtp.timeout",
+            {"HUB_SMTP_TIMEOUT"},
+            "30s",
+            "how long one mail may take",
+            false,
+            DurationAtLeast(m.timeout, std::chrono::seconds(1))});
+}
+
+void DefineAuth(common::Settings& s, HubConfig& c) {
+  DefineSessions(s, c.auth);
+  DefinePasswords(s, c.auth);
+  DefineRateLimits(s, c.auth);
+  DefineBootstrapAndMail(s, c.auth);
+}
+
 }  // namespace
 
 void DefineSettings(common::Settings& settings, HubConfig& config) {
   DefineGeneral(settings, config);
   DefineHttp(settings, config);
   DefineDatabase(settings, config);
+  DefineAuth(settings, config);
 }
 
 absl::Status Finalize(HubConfig& config) {

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "hub/auth/auth_options.h"
 #include "hub/common/log.h"
 #include "hub/common/settings.h"
 #include "hub/http/server.h"
@@ -39,6 +40,7 @@ struct HubConfig {
   LogConfig log;
   http::ServerOptions http;
   DatabaseConfig database;
+  auth::AuthOptions auth;
 };
 
 // Declares every setting, bound to the fields of `config`. `config` must outlive `settings`.

@@ -4,7 +4,11 @@
 
 #include "fmt/format.h"
 
+#include "hub/api/api_registry.h"
+#include "hub/api/api_routes.h"
 #include "hub/api/system_api.h"
+#include "hub/auth/auth_module.h"
+#include "hub/auth/smtp_mail_sender.h"
 #include "hub/common/clock.h"
 #include "hub/common/log.h"
 #include "hub/common/status_macros.h"
@@ -15,6 +19,9 @@
 #include "hub/store/dsn.h"
 #include "hub/store/migrator.h"
 #include "hub/store/open_database.h"
+
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
 
 namespace hub::cli {
 namespace {
@@ -34,6 +41,44 @@ std::string DsnValue(const std::string& value) {
   return quoted + "'";
 }
 
+absl::Status Readiness(store::Database& db, store::Migrator& migrator) {
+  HUB_RETURN_IF_ERROR(db.Ping());
+  HUB_ASSIGN_OR_RETURN(auto pending, migrator.Pending());
+  if (!pending.empty()) {
+    return absl::UnavailableError(fmt::format(
+        "{} database migrations are pending; run `ersilia-hub migrate`", pending.size()));
+  }
+  return absl::OkStatus();
+}
+
+// Copies the database's per-table statement counters into `hub_db_statements_total` at each
+// scrape, so tests and operators can see which tables a code path touches.
+void ExportDatabaseStats(metrics::Registry& registry, store::Database& db) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("hub_db_statements_total")
+                     .Help("SQL statements executed, by table they name")
+                     .Register(registry.prometheus());
+  registry.AddCollectHook([&family, &db] {
+    store::DatabaseStats stats = db.stats();
+    for (const auto& [table, count] : stats.statements_by_table) {
+      prometheus::Counter& counter = family.Add({{"table", table}});
+      double delta = static_cast<double>(count) - counter.Value();
+      if (delta > 0) {
+        counter.Increment(delta);
+      }
+    }
+  });
+}
+
+auth::MailSenderPtr MailSenderFor(const HubConfig& config) {
+  if (config.auth.smtp.url.empty()) {
+    return nullptr;
+  }
+  return std::make_unique<auth::SmtpMailSender>(config.auth.smtp);
+}
+
+}  // namespace
+
 store::DatabaseOptions DatabaseOptionsFor(const HubConfig& config) {
   const DatabaseConfig& d = config.database;
   store::DatabaseOptions options;
@@ -51,18 +96,6 @@ store::DatabaseOptions DatabaseOptionsFor(const HubConfig& config) {
   return options;
 }
 
-absl::Status Readiness(store::Database& db, store::Migrator& migrator) {
-  HUB_RETURN_IF_ERROR(db.Ping());
-  HUB_ASSIGN_OR_RETURN(auto pending, migrator.Pending());
-  if (!pending.empty()) {
-    return absl::UnavailableError(fmt::format(
-        "{} database migrations are pending; run `ersilia-hub migrate`", pending.size()));
-  }
-  return absl::OkStatus();
-}
-
-}  // namespace
-
 std::string PostgresDsn(const DatabaseConfig& config) {
   if (!config.postgres_url.empty()) {
     return config.postgres_url;
@@ -78,11 +111,14 @@ std::string PostgresDsn(const DatabaseConfig& config) {
   return dsn;
 }
 
+// Declared in dependency order: members are destroyed in reverse, the server first.
 struct HubApp::Parts {
   metrics::Registry metrics;
   store::DatabasePtr db;
   std::unique_ptr<store::Migrator> migrator;
+  std::unique_ptr<auth::AuthModule> auth;
   http::Router router;
+  std::unique_ptr<api::ApiRoutes> api_routes;
   std::unique_ptr<http::Server> server;
 };
 
@@ -92,7 +128,7 @@ HubApp::~HubApp() {
   Stop();
 }
 
-absl::Status HubApp::Start() {
+absl::Status HubApp::Build(bool background) {
   parts_ = std::make_unique<Parts>();
   std::error_code ec;
   std::filesystem::create_directories(config_.data_dir + "/uploads", ec);
@@ -112,6 +148,12 @@ absl::Status HubApp::Start() {
   } else {
     HUB_RETURN_IF_ERROR(Readiness(*parts_->db, *parts_->migrator));
   }
+  ExportDatabaseStats(parts_->metrics, *parts_->db);
+
+  // Accounts and sessions: every API route authenticates through them.
+  parts_->auth = std::make_unique<auth::AuthModule>(*parts_->db, common::SystemClock::Instance(),
+                                                    config_.auth, MailSenderFor(config_));
+  HUB_RETURN_IF_ERROR(parts_->auth->Start(background));
 
   api::SystemApiOptions system;
   store::Database* db = parts_->db.get();
@@ -123,6 +165,24 @@ absl::Status HubApp::Start() {
   system.web_dir = config_.web_dir;
   api::AddSystemRoutes(parts_->router, std::move(system));
 
+  parts_->api_routes =
+      std::make_unique<api::ApiRoutes>(parts_->router, api::SessionAuthenticator(*parts_->auth));
+  api::ApiServices services;
+  services.auth = parts_->auth.get();
+  api::AddApiRoutes(*parts_->api_routes, services);
+  return parts_->api_routes->CheckEveryApiRouteDeclared();
+}
+
+absl::Status HubApp::BuildRoutesOnly() {
+  return Build(false);
+}
+
+std::vector<api::RouteAccess> HubApp::Routes() const {
+  return parts_->api_routes->FullTable();
+}
+
+absl::Status HubApp::Start() {
+  HUB_RETURN_IF_ERROR(Build(true));
   parts_->server = std::make_unique<http::Server>(config_.http, parts_->router, &parts_->metrics);
   HUB_RETURN_IF_ERROR(parts_->server->Start());
   HUB_LOG(info, "listening",
@@ -141,6 +201,9 @@ void HubApp::Stop() {
   if (parts_->server) {
     HUB_LOG(info, "stopping: finishing in-flight requests");
     parts_->server->Stop();
+  }
+  if (parts_->auth) {
+    parts_->auth->Stop();
   }
   parts_.reset();
   HUB_LOG(info, "stopped");

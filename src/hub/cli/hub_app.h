@@ -1,10 +1,13 @@
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "absl/status/status.h"
 
+#include "hub/api/api_routes.h"
 #include "hub/cli/config.h"
+#include "hub/store/open_database.h"
 
 namespace hub::cli {
 
@@ -20,8 +23,16 @@ public:
   HubApp& operator=(const HubApp&) = delete;
 
   // Opens the database, applies migrations (or refuses to start with pending ones when
-  // migrate_on_start is off), builds the routes and starts listening. Errors say what to fix.
+  // migrate_on_start is off), builds the services and routes, and starts listening. Errors
+  // say what to fix.
   absl::Status Start();
+
+  // Everything `Start` does except listening and background work, for `serve
+  // --print-routes`. Afterwards only `Routes` and `Stop` may be called.
+  absl::Status BuildRoutesOnly();
+
+  // Every route with its declared access. REQUIRES: `Start` or `BuildRoutesOnly` succeeded.
+  std::vector<api::RouteAccess> Routes() const;
 
   // The bound HTTP port. REQUIRES: `Start` succeeded.
   int port() const;
@@ -31,11 +42,16 @@ public:
 
 private:
   struct Parts;
+  absl::Status Build(bool background);
+
   HubConfig config_;
   std::unique_ptr<Parts> parts_;
 };
 
 // Converts the database settings into a libpq connection string ("host=... dbname=...").
 std::string PostgresDsn(const DatabaseConfig& config);
+
+// The store options for the configured backend.
+store::DatabaseOptions DatabaseOptionsFor(const HubConfig& config);
 
 }  // namespace hub::cli
