@@ -72,3 +72,28 @@ absl::StatusOr<MolPtr> ParseSmiles(const std::string& smiles) {
 }
 
 }  // namespace hub::models
+
+namespace hub::models {
+
+absl::Status CheckSmilesSyntax(const std::string& smiles) {
+  SilenceRdkitLogging();
+  if (absl::Status status = CheckInput(smiles); !status.ok()) {
+    return status;
+  }
+  RDKit::SmilesParserParams params;
+  params.sanitize = false;
+  params.removeHs = false;
+  try {
+    MolPtr mol(RDKit::SmilesToMol(smiles, params));
+    if (mol == nullptr) {
+      return RowErrorStatus(kInvalidSmiles, "SMILES syntax error");
+    }
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return RowErrorStatus(kInvalidSmiles, e.what());
+  } catch (...) {
+    return RowErrorStatus(kInvalidSmiles, "RDKit could not read the input");
+  }
+}
+
+}  // namespace hub::models

@@ -65,5 +65,23 @@ TEST(ParseSmilesTest, RejectsOverlongInputBeforeParsing) {
   EXPECT_TRUE(ParseSmiles(longest).ok());
 }
 
+TEST(CheckSmilesSyntaxTest, ReadsWithoutSanitizing) {
+  EXPECT_TRUE(CheckSmilesSyntax("C1=CN=CC=C1C(=O)NN").ok());
+  // Reads fine; only sanitization finds the valence error.
+  EXPECT_TRUE(CheckSmilesSyntax("C(C)(C)(C)(C)C").ok());
+  EXPECT_FALSE(ParseSmiles("C(C)(C)(C)(C)C").ok());
+}
+
+TEST(CheckSmilesSyntaxTest, RejectsWhatCannotBeRead) {
+  auto unclosed = CheckSmilesSyntax("C1CC");
+  auto empty = CheckSmilesSyntax("   ");
+  auto nul = CheckSmilesSyntax(std::string("CC\0O", 4));
+
+  EXPECT_NE(std::string(unclosed.message()).find("invalid_smiles"), std::string::npos);
+  EXPECT_NE(std::string(empty.message()).find("empty_input"), std::string::npos);
+  EXPECT_FALSE(nul.ok());
+  EXPECT_FALSE(CheckSmilesSyntax(std::string(kMaxSmilesBytes + 1, 'C')).ok());
+}
+
 }  // namespace
 }  // namespace hub::models
