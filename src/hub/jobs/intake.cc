@@ -1,0 +1,268 @@
+#include "hub/jobs/intake.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "fmt/format.h"
+
+#include "hub/common/status_macros.h"
+#include "hub/jobs/tsv.h"
+
+namespace hub::jobs {
+namespace {
+
+constexpr size_t kValidationBatch = 4096;
+constexpr size_t kCacheBatch = 500;
+constexpr size_t kWriteBuffer = 256 * 1024;
+constexpr size_t kReportedInputBytes = 120;
+
+// The first 128 bits of a SHA-256 hex digest: a collision-free key for deduplication.
+std::pair<std::uint64_t, std::uint64_t> DedupKey(const std::string& hex) {
+  return {std::strtoull(hex.substr(0, 16).c_str(), nullptr, 16),
+          std::strtoull(hex.substr(16, 16).c_str(), nullptr, 16)};
+}
+
+struct CheckedRow {
+  InputRow row;
+  std::string error;
+  std::string hash;
+};
+
+}  // namespace
+
+// The state of one intake run.
+class Intake::Session {
+public:
+  Session(Intake& owner, std::string uid, const CacheKey& key, const IntakeOptions& options)
+      : owner_(owner), key_(key), options_(options) {
+    result_.uid = std::move(uid);
+  }
+
+  absl::Status Open();
+  absl::Status Add(InputRow row);
+  absl::Status Finish();
+
+  IntakeResult TakeResult() { return std::move(result_); }
+
+private:
+  absl::Status ProcessBatch();
+  absl::Status Record(const CheckedRow& checked);
+  absl::Status FlushPending();
+  absl::Status AppendChunkLine(std::uint64_t unique, const std::string& input);
+  absl::Status FlushChunk();
+  absl::Status FlushBuffers(bool force);
+
+  Intake& owner_;
+  CacheKey key_;
+  IntakeOptions options_;
+  IntakeResult result_;
+
+  std::vector<CheckedRow> batch_;
+  std::uint64_t held_blank_rows_ = 0;
+  absl::flat_hash_map<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t> seen_;
+
+  struct Pending {
+    std::uint64_t unique;
+    std::string input;
+    std::string hash;
+  };
+
+  std::vector<Pending> pending_;
+
+  std::unique_ptr<blob::BlobWriter> rows_writer_;
+  std::unique_ptr<blob::BlobWriter> cached_writer_;
+  std::string rows_buffer_;
+  std::string cached_buffer_;
+  std::string chunk_buffer_;
+  int chunk_lines_ = 0;
+  std::uint64_t chunk_first_ = 0;
+};
+
+absl::Status Intake::Session::Open() {
+  std::string prefix = Prefix(result_.uid);
+  HUB_ASSIGN_OR_RETURN(rows_writer_, owner_.blobs_.NewWriter(prefix + "/rows.tsv"));
+  HUB_ASSIGN_OR_RETURN(cached_writer_, owner_.blobs_.NewWriter(prefix + "/cached.tsv"));
+  return absl::OkStatus();
+}
+
+// Blank rows at the very end of an input (a trailing empty line) are dropped; blank rows
+// followed by more data are kept and reported as empty.
+absl::Status Intake::Session::Add(InputRow row) {
+  if (row.smiles.empty() && row.id.empty()) {
+    ++held_blank_rows_;
+    return absl::OkStatus();
+  }
+  for (; held_blank_rows_ > 0; --held_blank_rows_) {
+    batch_.push_back({InputRow(), "", ""});
+  }
+  batch_.push_back({std::move(row), "", ""});
+  if (batch_.size() >= kValidationBatch) {
+    return ProcessBatch();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Intake::Session::ProcessBatch() {
+  owner_.validators_.ParallelFor(batch_.size(), [this](size_t i) {
+    CheckedRow& checked = batch_[i];
+    checked.error = owner_.check_(checked.row.smiles);
+    if (checked.error.empty()) {
+      checked.hash = InputHash(checked.row.smiles);
+    }
+  });
+  for (const CheckedRow& checked : batch_) {
+    HUB_RETURN_IF_ERROR(Record(checked));
+  }
+  batch_.clear();
+  return FlushBuffers(false);
+}
+
+absl::Status Intake::Session::Record(const CheckedRow& checked) {
+  std::uint64_t row_number = result_.rows++;
+  if (result_.rows > options_.max_rows) {
+    return absl::InvalidArgumentError(
+        fmt::format("the request has more than {} molecules, the limit of this hub; split it",
+                    options_.max_rows));
+  }
+  std::int64_t unique = -1;
+  if (!checked.error.empty()) {
+    ++result_.invalid;
+    if (result_.rejected.size() < options_.rejected_examples) {
+      result_.rejected.push_back(
+          {row_number, checked.row.smiles.substr(0, kReportedInputBytes), checked.error});
+    }
+  } else {
+    auto [it, inserted] =
+        seen_.try_emplace(DedupKey(checked.hash), static_cast<std::uint32_t>(result_.unique));
+    unique = it->second;
+    if (inserted) {
+      pending_.push_back({result_.unique++, checked.row.smiles, checked.hash});
+    }
+  }
+  AppendTsvField(rows_buffer_, checked.error);
+  rows_buffer_ += fmt::format("\t{}\t", unique);
+  AppendTsvField(rows_buffer_, checked.row.id);
+  rows_buffer_.push_back('\t');
+  AppendTsvField(rows_buffer_, checked.row.smiles);
+  rows_buffer_.push_back('\n');
+  if (pending_.size() >= kCacheBatch) {
+    return FlushPending();
+  }
+  return absl::OkStatus();
+}
+
+// Looks the pending distinct inputs up in the cache; cached ones go to cached.tsv, the rest to
+// the current chunk, keeping unique-index order in both.
+absl::Status Intake::Session::FlushPending() {
+  std::unordered_map<std::string, std::string> found;
+  if (owner_.cache_ != nullptr && options_.read_cache && !pending_.empty()) {
+    std::vector<std::string> hashes;
+    hashes.reserve(pending_.size());
+    for (const Pending& p : pending_) {
+      hashes.push_back(p.hash);
+    }
+    HUB_ASSIGN_OR_RETURN(found, owner_.cache_->Lookup(key_, hashes));
+  }
+  for (const Pending& p : pending_) {
+    auto hit = found.find(p.hash);
+    if (hit != found.end()) {
+      ++result_.cached;
+      cached_buffer_ += fmt::format("{}\t\t{}\n", p.unique, hit->second);
+      continue;
+    }
+    HUB_RETURN_IF_ERROR(AppendChunkLine(p.unique, p.input));
+  }
+  pending_.clear();
+  return absl::OkStatus();
+}
+
+absl::Status Intake::Session::AppendChunkLine(std::uint64_t unique, const std::string& input) {
+  if (chunk_lines_ == 0) {
+    chunk_first_ = unique;
+  }
+  chunk_buffer_ += fmt::format("{}\t", unique);
+  AppendTsvField(chunk_buffer_, input);
+  chunk_buffer_.push_back('\n');
+  if (++chunk_lines_ >= static_cast<int>(options_.chunk_rows)) {
+    return FlushChunk();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Intake::Session::FlushChunk() {
+  if (chunk_lines_ == 0) {
+    return absl::OkStatus();
+  }
+  ChunkPlan plan;
+  plan.seq = static_cast<int>(result_.chunks.size());
+  plan.first_unique = chunk_first_;
+  plan.lines = chunk_lines_;
+  plan.input_key = fmt::format("{}/chunks/{}.in", Prefix(result_.uid), plan.seq);
+  HUB_RETURN_IF_ERROR(owner_.blobs_.Put(plan.input_key, chunk_buffer_));
+  result_.chunks.push_back(std::move(plan));
+  chunk_buffer_.clear();
+  chunk_lines_ = 0;
+  return absl::OkStatus();
+}
+
+absl::Status Intake::Session::FlushBuffers(bool force) {
+  if (force || rows_buffer_.size() >= kWriteBuffer) {
+    HUB_RETURN_IF_ERROR(rows_writer_->Append(rows_buffer_));
+    rows_buffer_.clear();
+  }
+  if (force || cached_buffer_.size() >= kWriteBuffer) {
+    HUB_RETURN_IF_ERROR(cached_writer_->Append(cached_buffer_));
+    cached_buffer_.clear();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Intake::Session::Finish() {
+  HUB_RETURN_IF_ERROR(ProcessBatch());
+  HUB_RETURN_IF_ERROR(FlushPending());
+  HUB_RETURN_IF_ERROR(FlushChunk());
+  HUB_RETURN_IF_ERROR(FlushBuffers(true));
+  if (result_.rows == 0) {
+    return absl::InvalidArgumentError("the input has no molecules: send at least one");
+  }
+  if (result_.unique == 0) {
+    const RejectedRow& first = result_.rejected.front();
+    return absl::InvalidArgumentError(
+        fmt::format("none of the {} rows is a molecule the hub can read; row {} ('{}'): {}",
+                    result_.rows, first.row + 1, first.input, first.reason));
+  }
+  HUB_RETURN_IF_ERROR(rows_writer_->Commit());
+  return cached_writer_->Commit();
+}
+
+std::string Intake::Prefix(const std::string& uid) {
+  return "requests/" + uid;
+}
+
+absl::StatusOr<IntakeResult> Intake::Run(const std::string& uid,
+                                         InputReader& reader,
+                                         const CacheKey& cache_key,
+                                         const IntakeOptions& options) {
+  Session session(*this, uid, cache_key, options);
+  auto run = [&]() -> absl::Status {
+    HUB_RETURN_IF_ERROR(session.Open());
+    InputRow row;
+    while (reader.Next(row)) {
+      HUB_RETURN_IF_ERROR(session.Add(std::move(row)));
+      row = InputRow();
+    }
+    HUB_RETURN_IF_ERROR(reader.status());
+    return session.Finish();
+  };
+  absl::Status status = run();
+  if (!status.ok()) {
+    (void)blobs_.DeletePrefix(Prefix(uid));
+    return status;
+  }
+  IntakeResult result = session.TakeResult();
+  result.shape = reader.shape();
+  return result;
+}
+
+}  // namespace hub::jobs

@@ -1,0 +1,115 @@
+#include "hub/jobs/intake.h"
+
+#include <filesystem>
+#include <sstream>
+
+#include "gtest/gtest.h"
+
+#include "hub/blob/local_blob_store.h"
+#include "hub/common/clock.h"
+#include "hub/models/smiles.h"
+#include "hub/store/migrator.h"
+#include "hub/store/sqlite_database.h"
+
+namespace hub::jobs {
+namespace {
+
+std::string CheckRow(const std::string& input) {
+  absl::Status status = models::CheckSmilesSyntax(input);
+  return status.ok() ? "" : std::string(status.message());
+}
+
+class IntakeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/intake_test_" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir_);
+    blobs_ = std::move(*blob::LocalBlobStore::Open(dir_ + "/blobs"));
+    db_ = std::move(*store::SqliteDatabase::Open({.path = dir_ + "/hub.db"}));
+    store::Migrator migrator(*db_, store::BuiltinMigrations(db_->dialect()), clock_);
+    ASSERT_TRUE(migrator.Apply().ok());
+    cache_ = std::make_unique<ResultCache>(*db_, clock_);
+    intake_ = std::make_unique<Intake>(*blobs_, cache_.get(), pool_, CheckRow);
+  }
+
+  absl::StatusOr<IntakeResult> Run(const std::string& text, IntakeOptions options = {}) {
+    auto reader = InputReader::Open(std::make_unique<std::istringstream>(text), {},
+                                    [](const std::string& s) { return CheckRow(s).empty(); });
+    if (!reader.ok()) {
+      return reader.status();
+    }
+    return intake_->Run("u1", **reader, {"eos3b5e", "1.0"}, options);
+  }
+
+  std::string Blob(const std::string& key) { return blobs_->Get(key).value_or("<missing>"); }
+
+  common::ManualClock clock_{1'000'000};
+  std::string dir_;
+  std::unique_ptr<blob::LocalBlobStore> blobs_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<ResultCache> cache_;
+  common::ThreadPool pool_{2, "validate"};
+  std::unique_ptr<Intake> intake_;
+};
+
+TEST_F(IntakeTest, DeduplicatesAndRecordsEveryRowInOrder) {
+  auto result = Run("smiles\nCCO\nnot smiles(\nCCO\n\nCCN\n\n");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_TRUE(result->shape.header);
+  EXPECT_EQ(result->rows, 5u);
+  EXPECT_EQ(result->invalid, 2u);
+  EXPECT_EQ(result->unique, 2u);
+  ASSERT_EQ(result->rejected.size(), 2u);
+  EXPECT_NE(result->rejected[0].reason.find("invalid_smiles"), std::string::npos);
+  EXPECT_NE(result->rejected[1].reason.find("empty_input"), std::string::npos);
+  std::string rows = Blob("requests/u1/rows.tsv");
+  EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 5);
+  EXPECT_NE(rows.find("\t0\t\tCCO\n"), std::string::npos);
+  EXPECT_NE(rows.find("\t1\t\tCCN\n"), std::string::npos);
+  EXPECT_EQ(Blob("requests/u1/chunks/0.in"), "0\tCCO\n1\tCCN\n");
+}
+
+TEST_F(IntakeTest, CutsChunksOfTheConfiguredSize) {
+  std::string text;
+  for (int i = 1; i <= 25; ++i) {
+    text += std::string(static_cast<size_t>(i), 'C') + "\n";
+  }
+
+  auto result = Run(text, {.chunk_rows = 10});
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->chunks.size(), 3u);
+  EXPECT_EQ(result->chunks[2].first_unique, 20u);
+  EXPECT_EQ(result->chunks[2].lines, 5);
+}
+
+TEST_F(IntakeTest, CachedInputsAreNotPlanned) {
+  ASSERT_TRUE(cache_->Store({"eos3b5e", "1.0"}, {{InputHash("CCO"), "CCO", "[46.069]"}}, "u").ok());
+
+  auto result = Run("CCO\nCCN\n");
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->cached, 1u);
+  EXPECT_EQ(Blob("requests/u1/cached.tsv"), "0\t\t[46.069]\n");
+  EXPECT_EQ(Blob("requests/u1/chunks/0.in"), "1\tCCN\n");
+}
+
+TEST_F(IntakeTest, NoValidRowLeavesNothingBehind) {
+  auto result = Run("xx(\nyy)\n");
+
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(result.status().message()).find("row 1"), std::string::npos);
+  EXPECT_TRUE(blobs_->List("requests")->empty());
+}
+
+TEST_F(IntakeTest, TooManyRowsLeavesNothingBehind) {
+  auto result = Run("C\nCC\nCCC\n", {.max_rows = 2});
+
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(result.status().message()).find("limit"), std::string::npos);
+  EXPECT_TRUE(blobs_->List("requests")->empty());
+}
+
+}  // namespace
+}  // namespace hub::jobs
