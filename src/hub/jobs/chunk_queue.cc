@@ -126,6 +126,18 @@ absl::StatusOr<std::vector<QueueGroup>> ChunkQueue::Groups(const std::vector<std
   return groups;
 }
 
+absl::StatusOr<std::vector<std::string>> ChunkQueue::ClaimableModels() {
+  std::string sql = fmt::format(
+      "SELECT DISTINCT model_id FROM {{schema}}.work_request_chunks WHERE {}", kClaimable);
+  HUB_ASSIGN_OR_RETURN(auto result, db_.Exec(sql, {clock_.NowMicros()}));
+  std::vector<std::string> models;
+  for (const store::Row& row : result) {
+    HUB_ASSIGN_OR_RETURN(std::string model, row.GetString(0));
+    models.push_back(std::move(model));
+  }
+  return models;
+}
+
 absl::StatusOr<std::map<std::string, int>> ChunkQueue::Running() {
   HUB_ASSIGN_OR_RETURN(auto result, db_.Exec(kRunning, {clock_.NowMicros()}));
   std::map<std::string, int> running;

@@ -77,6 +77,9 @@ public:
   [[nodiscard]] absl::StatusOr<std::vector<QueueGroup>> Groups(
       const std::vector<std::string>& models);
 
+  // Models that have claimable chunks.
+  [[nodiscard]] absl::StatusOr<std::vector<std::string>> ClaimableModels();
+
   // Chunks running under a live lease, by user.
   [[nodiscard]] absl::StatusOr<std::map<std::string, int>> Running();
 

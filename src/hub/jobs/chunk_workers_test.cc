@@ -1,0 +1,326 @@
+#include "hub/jobs/chunk_workers.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "fmt/format.h"
+#include "gtest/gtest.h"
+
+#include "hub/blob/local_blob_store.h"
+#include "hub/common/strings.h"
+#include "hub/jobs/work_request_service.h"
+#include "hub/store/migrator.h"
+#include "hub/store/sqlite_database.h"
+
+namespace hub::jobs {
+namespace {
+
+using Kind = ExecResult::Kind;
+
+// A model that returns the input's length, and fails as each test tells it to.
+class FakeExecutor final : public ChunkExecutor {
+public:
+  bool CanRun(const std::string& model_id) override { return model_id != "blocked"; }
+
+  ExecResult Execute(const std::string& model_id,
+                     const std::vector<std::string>& inputs,
+                     const ExecOptions&) override {
+    std::lock_guard<std::mutex> lock(mu);
+    calls.push_back(inputs);
+    ExecResult result;
+    if (fail_next > 0) {
+      --fail_next;
+      result.kind = fail_kind;
+      result.message = "injected";
+      return result;
+    }
+    if (refuse) {
+      result.kind = Kind::kModelRefused;
+      result.message = "model eos0000 is disabled";
+      return result;
+    }
+    for (const std::string& input : inputs) {
+      if (input == poison && inputs.size() > 0) {
+        result.kind = Kind::kModelError;
+        result.message = "500 Internal processing error";
+        result.rows.clear();
+        return result;
+      }
+      result.rows.emplace_back(fmt::format("{{\"length\": {}.0}}", input.size()));
+    }
+    return result;
+  }
+
+  std::mutex mu;
+  std::vector<std::vector<std::string>> calls;
+  int fail_next = 0;
+  Kind fail_kind = Kind::kTransient;
+  bool refuse = false;
+  std::string poison = "POISON";
+};
+
+class FakeModels final : public ModelFactsSource {
+public:
+  absl::StatusOr<ModelFacts> Facts(const std::string& model_id) override {
+    if (model_id == "missing") {
+      return absl::NotFoundError("no model");
+    }
+    ModelFacts facts;
+    facts.version = "1.0";
+    facts.enabled = model_id != "disabled";
+    return facts;
+  }
+};
+
+class ChunkWorkersTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/workers_test_" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir_);
+    blobs_ = std::move(*blob::LocalBlobStore::Open(dir_ + "/blobs"));
+    db_ = std::move(*store::SqliteDatabase::Open({.path = dir_ + "/hub.db"}));
+    store::Migrator migrator(*db_, store::BuiltinMigrations(db_->dialect()),
+                             common::SystemClock::Instance());
+    ASSERT_TRUE(migrator.Apply().ok());
+    for (const char* user : {"alice", "bob"}) {
+      ASSERT_TRUE(db_->Exec("INSERT INTO {schema}.users (id, kind, username, username_key, "
+                            "permissions_updated_at, signup_at, updated_at) VALUES ($1, 'user', "
+                            "$1, $1, 0, 0, 0)",
+                            {std::string(user)})
+                      .ok());
+    }
+    requests_ = std::make_unique<RequestStore>(*db_, clock_);
+    cache_ = std::make_unique<ResultCache>(*db_, clock_);
+    queue_ = std::make_unique<ChunkQueue>(*db_, clock_, "replica-a", std::chrono::seconds(30));
+    ServiceOptions service_options;
+    service_options.max_chunk_rows = 4;
+    service_options.min_chunk_rows = 1;
+    service_options.small_request_rows = 4;
+    service_ = std::make_unique<WorkRequestService>(*requests_, *blobs_, *cache_, models_, pool_,
+                                                    clock_, service_options);
+  }
+
+  void TearDown() override {
+    if (workers_) {
+      workers_->Stop();
+      workers_->Join();
+    }
+  }
+
+  void StartWorkers(size_t threads = 2) {
+    WorkerOptions options;
+    options.threads = threads;
+    options.idle_poll = std::chrono::milliseconds(20);
+    options.retry_backoff = std::chrono::milliseconds(5);
+    options.max_backoff = std::chrono::milliseconds(20);
+    options.wait_timeout = std::chrono::milliseconds(300);
+    workers_ = std::make_unique<ChunkWorkers>(*queue_, *requests_, *blobs_, *cache_, executor_,
+                                              clock_, options);
+    workers_->Start();
+  }
+
+  std::int64_t Submit(const std::string& user,
+                      const std::vector<std::string>& entries,
+                      const std::string& model = "eos3b5e",
+                      bool cache_opt_in = false) {
+    Caller caller;
+    caller.user_id = user;
+    SubmitRequest request;
+    request.model_id = model;
+    request.input.entries = entries;
+    request.input_options.has_header = false;
+    request.cache_opt_in = cache_opt_in;
+    auto result = service_->Submit(caller, request);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? result->request.id : 0;
+  }
+
+  WorkRequestRecord WaitForEnd(std::int64_t id) {
+    for (int i = 0; i < 500; ++i) {
+      auto record = requests_->Get(id);
+      if (record.ok() && IsTerminal(record->status)) {
+        return *record;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "request " << id << " did not end";
+    return *requests_->Get(id);
+  }
+
+  // The "<error>\t<values>" of every result line of a request, by unique index.
+  std::map<std::int64_t, std::string> Results(std::int64_t id) {
+    std::map<std::int64_t, std::string> out;
+    auto chunks = requests_->LeafChunks(id);
+    EXPECT_TRUE(chunks.ok()) << chunks.status();
+    for (const ChunkRecord& chunk : *chunks) {
+      std::string text = blobs_->Get(chunk.result_key).value_or("");
+      for (std::string_view line : common::Split(text, '\n')) {
+        if (line.empty()) {
+          continue;
+        }
+        size_t tab = line.find('\t');
+        out[std::stoll(std::string(line.substr(0, tab)))] = std::string(line.substr(tab + 1));
+      }
+    }
+    return out;
+  }
+
+  common::SystemClock& clock_ = common::SystemClock::Instance();
+  std::string dir_;
+  std::unique_ptr<blob::LocalBlobStore> blobs_;
+  std::unique_ptr<store::SqliteDatabase> db_;
+  std::unique_ptr<RequestStore> requests_;
+  std::unique_ptr<ResultCache> cache_;
+  std::unique_ptr<ChunkQueue> queue_;
+  common::ThreadPool pool_{2, "validate"};
+  FakeModels models_;
+  std::unique_ptr<WorkRequestService> service_;
+  FakeExecutor executor_;
+  std::unique_ptr<ChunkWorkers> workers_;
+};
+
+TEST_F(ChunkWorkersTest, ComputesEveryChunkAndCompletes) {
+  StartWorkers();
+
+  std::int64_t id = Submit("alice", {"C", "CC", "CCC", "CCCC", "CCCCC", "CC", "c1ccccc1"});
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kCompleted);
+  EXPECT_EQ(done.rows_done, 6);
+  EXPECT_EQ(done.columns, "[\"length\"]");
+  auto results = Results(id);
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_EQ(results[0], "\t[1.0]");
+  EXPECT_EQ(results[5], "\t[8.0]");
+}
+
+TEST_F(ChunkWorkersTest, PoisonMoleculeFailsAloneAfterBisection) {
+  StartWorkers();
+
+  std::int64_t id = Submit("alice", {"C", "CC", "POISON", "CCCC", "CCCCC"});
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kCompleted);
+  EXPECT_EQ(done.rows_done, 4);
+  EXPECT_EQ(done.rows_failed, 1);
+  auto results = Results(id);
+  EXPECT_NE(results[2].find("model_error"), std::string::npos) << results[2];
+  EXPECT_EQ(results[3], "\t[4.0]");
+}
+
+TEST_F(ChunkWorkersTest, TransientFailuresAreRetried) {
+  executor_.fail_next = 2;
+  StartWorkers(1);
+
+  std::int64_t id = Submit("alice", {"C", "CC"});
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kCompleted);
+  EXPECT_EQ(done.rows_done, 2);
+  EXPECT_EQ(executor_.calls.size(), 3u);
+}
+
+TEST_F(ChunkWorkersTest, CrashedInstanceRetriesTheChunkSmaller) {
+  executor_.fail_next = 1;
+  executor_.fail_kind = Kind::kCrash;
+  StartWorkers(1);
+
+  std::int64_t id = Submit("alice", {"C", "CC", "CCC", "CCCC"});
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kCompleted);
+  EXPECT_EQ(done.rows_done, 4);
+  EXPECT_EQ(executor_.calls[1].size(), 2u);
+}
+
+TEST_F(ChunkWorkersTest, ModelThatCannotRunFailsTheRequestWithTheReason) {
+  executor_.refuse = true;
+  StartWorkers();
+
+  std::int64_t id = Submit("alice", {"C"});
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kFailed);
+  EXPECT_NE(done.status_reason.find("disabled"), std::string::npos);
+}
+
+TEST_F(ChunkWorkersTest, RequestWaitingTooLongForAnInstanceFails) {
+  executor_.fail_next = 1000;
+  executor_.fail_kind = Kind::kNoInstance;
+  StartWorkers(1);
+
+  std::int64_t id = Submit("alice", {"C"});
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kFailed);
+  EXPECT_NE(done.status_reason.find("no instance"), std::string::npos) << done.status_reason;
+}
+
+TEST_F(ChunkWorkersTest, SmallRequestOvertakesALargeOne) {
+  std::vector<std::string> large;
+  for (int i = 1; i <= 40; ++i) {
+    large.push_back(std::string(static_cast<size_t>(i), 'C'));
+  }
+  std::int64_t big = Submit("alice", large);
+  std::int64_t small = Submit("bob", {"N"});
+  StartWorkers(1);
+
+  WaitForEnd(small);
+  WaitForEnd(big);
+
+  size_t position = 0;
+  for (size_t i = 0; i < executor_.calls.size(); ++i) {
+    if (executor_.calls[i] == std::vector<std::string>{"N"}) {
+      position = i;
+    }
+  }
+  EXPECT_LE(position, 1u) << "the 1-molecule request ran after " << position << " chunks";
+}
+
+TEST_F(ChunkWorkersTest, OptedInResultsGoToTheCache) {
+  StartWorkers();
+
+  std::int64_t first = Submit("alice", {"CCO", "CCN"}, "eos3b5e", /*cache_opt_in=*/true);
+  WaitForEnd(first);
+  std::int64_t second = Submit("bob", {"CCO", "CCN"});
+  WorkRequestRecord again = WaitForEnd(second);
+
+  EXPECT_EQ(again.rows_cached, 2);
+  EXPECT_EQ(again.chunks_total, 0);
+  EXPECT_EQ(again.status, RequestStatus::kCompleted);
+}
+
+TEST_F(ChunkWorkersTest, UnknownAndDisabledModelsAreRefusedAtSubmit) {
+  Caller caller;
+  caller.user_id = "alice";
+  SubmitRequest request;
+  request.input.entries = {"CCO"};
+
+  request.model_id = "missing";
+  auto missing = service_->Submit(caller, request);
+  request.model_id = "disabled";
+  auto disabled = service_->Submit(caller, request);
+
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(disabled.status().message()).find("disabled"), std::string::npos);
+  EXPECT_TRUE(requests_->List({})->empty());
+}
+
+TEST(RankGroupsTest, PriorityThenLaneThenFewestRunningThenOldest) {
+  std::vector<QueueGroup> groups = {
+      {"busy", 0, 1, 1, 5}, {"idle", 0, 1, 2, 5}, {"small", 0, 0, 3, 1}, {"vip", 5, 1, 4, 1}};
+
+  auto ranked = RankGroups(groups, {{"busy", 3}});
+
+  ASSERT_EQ(ranked.size(), 4u);
+  EXPECT_EQ(ranked[0].user_id, "vip");
+  EXPECT_EQ(ranked[1].user_id, "small");
+  EXPECT_EQ(ranked[2].user_id, "idle");
+  EXPECT_EQ(ranked[3].user_id, "busy");
+}
+
+}  // namespace
+}  // namespace hub::jobs
