@@ -360,8 +360,8 @@ void ChunkWorkers::OnSuccess(const ChunkLease& lease,
     return;
   }
   if (!cache_entries.empty()) {
-    absl::Status cached =
-        cache_.Store({request.model_id, request.model_version}, cache_entries, request.user_id);
+    absl::Status cached = cache_.Store({request.model_id, request.model_version}, cache_entries,
+                                       request.user_id, nlohmann::json(columns).dump());
     if (!cached.ok() && log::Every("jobs.cache_write", 10'000)) {
       HUB_LOG(warn, "cannot write the result cache", {"error", common::ToString(cached.message())});
     }

@@ -8,9 +8,12 @@
 
 #include "fmt/format.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 #include "hub/blob/local_blob_store.h"
+#include "hub/common/encoding.h"
 #include "hub/common/strings.h"
+#include "hub/jobs/result_reader.h"
 #include "hub/jobs/work_request_service.h"
 #include "hub/store/migrator.h"
 #include "hub/store/sqlite_database.h"
@@ -49,7 +52,12 @@ public:
         result.rows.clear();
         return result;
       }
-      result.rows.emplace_back(fmt::format("{{\"length\": {}.0}}", input.size()));
+      if (two_columns) {
+        result.rows.emplace_back(
+            fmt::format("{{\"length\": {}, \"echo\": \"{}\"}}", input.size(), input));
+      } else {
+        result.rows.emplace_back(fmt::format("{{\"length\": {}.0}}", input.size()));
+      }
     }
     return result;
   }
@@ -59,6 +67,7 @@ public:
   int fail_next = 0;
   Kind fail_kind = Kind::kTransient;
   bool refuse = false;
+  bool two_columns = false;
   std::string poison = "POISON";
 };
 
@@ -307,6 +316,61 @@ TEST_F(ChunkWorkersTest, UnknownAndDisabledModelsAreRefusedAtSubmit) {
   EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(disabled.status().message()).find("disabled"), std::string::npos);
   EXPECT_TRUE(requests_->List({})->empty());
+}
+
+std::string ReadAll(WorkRequestService& service,
+                    RequestStore& requests,
+                    std::int64_t id,
+                    ResultOptions options) {
+  auto record = requests.Get(id);
+  auto reader = ResultReader::Open(service.blobs(), requests, *record, options);
+  EXPECT_TRUE(reader.ok()) << reader.status();
+  std::string out;
+  while (reader.ok() && (*reader)->Next(out, 16).value_or(false)) {
+  }
+  return out;
+}
+
+TEST_F(ChunkWorkersTest, CsvResultFollowsTheInputWithDuplicatesAndRejectedRows) {
+  StartWorkers();
+  std::int64_t id = Submit("alice", {"CC", "not(", "C", "CC"});
+  WaitForEnd(id);
+
+  std::string csv = ReadAll(*service_, *requests_, id, {});
+  std::string with_errors = ReadAll(*service_, *requests_, id, {.error_column = true});
+
+  std::string cc = common::Md5Hex("CC");
+  EXPECT_EQ(csv, "key,input,length\n" + cc + ",CC,2.0\n" + common::Md5Hex("not(") + ",not(,\n" +
+                     common::Md5Hex("C") + ",C,1.0\n" + cc + ",CC,2.0\n");
+  EXPECT_NE(with_errors.find("invalid_smiles"), std::string::npos);
+}
+
+TEST_F(ChunkWorkersTest, JsonAndHubLayouts) {
+  executor_.two_columns = true;
+  StartWorkers();
+  std::int64_t id = Submit("alice", {"CCO", "N"});
+  WaitForEnd(id);
+
+  auto json =
+      nlohmann::json::parse(ReadAll(*service_, *requests_, id, {.format = ResultFormat::kJson}));
+  std::string hub = ReadAll(*service_, *requests_, id, {.layout = CsvLayout::kHub});
+  std::string lines = ReadAll(*service_, *requests_, id, {.format = ResultFormat::kJsonLines});
+
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["input"], "CCO");
+  EXPECT_EQ(json[0]["length"], 3);
+  EXPECT_EQ(json[0]["echo"], "CCO");
+  EXPECT_TRUE(json[1]["error"].is_null());
+  EXPECT_EQ(hub, "input,echo,length\nCCO,CCO,3\nN,N,1\n");
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2);
+}
+
+TEST_F(ChunkWorkersTest, PartialResultsBeforeAnythingRan) {
+  std::int64_t id = Submit("alice", {"CCO"});
+
+  std::string json = ReadAll(*service_, *requests_, id, {.format = ResultFormat::kJson});
+
+  EXPECT_NE(json.find("pending"), std::string::npos) << json;
 }
 
 TEST(RankGroupsTest, PriorityThenLaneThenFewestRunningThenOldest) {

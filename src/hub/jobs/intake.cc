@@ -164,6 +164,9 @@ absl::Status Intake::Session::FlushPending() {
     }
     HUB_ASSIGN_OR_RETURN(found, owner_.cache_->Lookup(key_, hashes));
   }
+  if (!found.empty() && result_.columns.empty()) {
+    HUB_ASSIGN_OR_RETURN(result_.columns, owner_.cache_->Columns(key_));
+  }
   for (const Pending& p : pending_) {
     auto hit = found.find(p.hash);
     if (hit != found.end()) {

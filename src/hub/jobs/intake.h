@@ -57,6 +57,8 @@ struct IntakeResult {
   std::uint64_t cached = 0;
   std::vector<RejectedRow> rejected;
   std::vector<ChunkPlan> chunks;
+  // The column names of cached results (JSON array), when any result came from the cache.
+  std::string columns;
 };
 
 // Checks one input; returns the row error text ("<code>: <message>") or empty when the input

@@ -85,12 +85,16 @@ TEST_F(IntakeTest, CutsChunksOfTheConfiguredSize) {
 }
 
 TEST_F(IntakeTest, CachedInputsAreNotPlanned) {
-  ASSERT_TRUE(cache_->Store({"eos3b5e", "1.0"}, {{InputHash("CCO"), "CCO", "[46.069]"}}, "u").ok());
+  ASSERT_TRUE(cache_
+                  ->Store({"eos3b5e", "1.0"}, {{InputHash("CCO"), "CCO", "[46.069]"}}, "u",
+                          "[\"mol_weight\"]")
+                  .ok());
 
   auto result = Run("CCO\nCCN\n");
 
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->cached, 1u);
+  EXPECT_EQ(result->columns, "[\"mol_weight\"]");
   EXPECT_EQ(Blob("requests/u1/cached.tsv"), "0\t\t[46.069]\n");
   EXPECT_EQ(Blob("requests/u1/chunks/0.in"), "1\tCCN\n");
 }

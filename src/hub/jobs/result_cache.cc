@@ -15,6 +15,17 @@ constexpr char kInsert[] =
     "(model_id, model_version, input_hash, input, result, contributor, created_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7) "
     "ON CONFLICT (model_id, model_version, input_hash) DO NOTHING";
+// The column names of a model version live in a row with this reserved key, which no SHA-256
+// hex digest can equal.
+constexpr char kColumnsKey[] = "__columns__";
+constexpr char kUpsertColumns[] =
+    "INSERT INTO {schema}.result_cache "
+    "(model_id, model_version, input_hash, input, result, contributor, created_at) "
+    "VALUES ($1, $2, $3, '', $4, NULL, $5) "
+    "ON CONFLICT (model_id, model_version, input_hash) DO UPDATE SET result = excluded.result";
+constexpr char kSelectColumns[] =
+    "SELECT result FROM {schema}.result_cache WHERE model_id = $1 AND model_version = $2 AND "
+    "input_hash = $3";
 constexpr char kClearModel[] = "DELETE FROM {schema}.result_cache WHERE model_id = $1";
 constexpr char kClearContributor[] = "DELETE FROM {schema}.result_cache WHERE contributor = $1";
 
@@ -56,8 +67,14 @@ absl::StatusOr<std::unordered_map<std::string, std::string>> ResultCache::Lookup
 
 absl::Status ResultCache::Store(const CacheKey& key,
                                 const std::vector<CacheEntry>& entries,
-                                const std::string& contributor) {
+                                const std::string& contributor,
+                                const std::string& columns) {
   common::Micros now = clock_.NowMicros();
+  if (!columns.empty()) {
+    HUB_RETURN_IF_ERROR(
+        db_.Exec(kUpsertColumns, {key.model_id, key.model_version, kColumnsKey, columns, now})
+            .status());
+  }
   for (size_t begin = 0; begin < entries.size(); begin += kBatch) {
     size_t end = std::min(entries.size(), begin + kBatch);
     HUB_RETURN_IF_ERROR(store::RunInTransaction(
@@ -72,6 +89,15 @@ absl::Status ResultCache::Store(const CacheKey& key,
         }));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ResultCache::Columns(const CacheKey& key) {
+  HUB_ASSIGN_OR_RETURN(auto result,
+                       db_.Exec(kSelectColumns, {key.model_id, key.model_version, kColumnsKey}));
+  if (result.empty()) {
+    return std::string();
+  }
+  return result[0].GetString(0);
 }
 
 absl::StatusOr<std::int64_t> ResultCache::ClearModel(const std::string& model_id) {

@@ -40,10 +40,15 @@ public:
   [[nodiscard]] absl::StatusOr<std::unordered_map<std::string, std::string>> Lookup(
       const CacheKey& key, const std::vector<std::string>& hashes);
 
-  // Adds `entries` (an entry already cached is left as it is), credited to `contributor`.
+  // Adds `entries` (an entry already cached is left as it is), credited to `contributor`,
+  // and records `columns` (the JSON array naming the values) for the model version.
   [[nodiscard]] absl::Status Store(const CacheKey& key,
                                    const std::vector<CacheEntry>& entries,
-                                   const std::string& contributor);
+                                   const std::string& contributor,
+                                   const std::string& columns);
+
+  // The column names recorded with the cached values of the model version; empty when none.
+  [[nodiscard]] absl::StatusOr<std::string> Columns(const CacheKey& key);
 
   // Deletes every row of a model (`MANAGE_MODELS`) or contributed by a user; returns how many.
   [[nodiscard]] absl::StatusOr<std::int64_t> ClearModel(const std::string& model_id);

@@ -210,6 +210,7 @@ absl::StatusOr<SubmitResult> WorkRequestService::Submit(const Caller& caller,
   record.cache_opt_in = request.cache_opt_in && caller.user_kind == "user";
   record.cache_write = record.cache_opt_in && facts->cache_enabled;
   record.metadata = Metadata(caller, request, intake, intake_seconds);
+  record.columns = intake.columns;
 
   auto id = requests_.Insert(record, intake.chunks);
   if (!id.ok()) {
