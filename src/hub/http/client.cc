@@ -1,5 +1,7 @@
 #include "hub/http/client.h"
 
+#include <charconv>
+
 #include "fmt/format.h"
 #include <curl/curl.h>
 
@@ -7,6 +9,14 @@
 
 namespace hub::http {
 namespace {
+
+// Bytes reserved after a body whose length the server announced (`ClientResponse::body`).
+constexpr size_t kBodyPadding = 64;
+// Announced lengths above this are not trusted for reserving memory up front.
+constexpr size_t kMaxReserve = size_t{1} << 30;
+// Bytes curl reads per call: large answers (model results of tens of MB) then take a few
+// hundred reads and callbacks instead of thousands.
+constexpr int kReceiveBufferBytes = 512 * 1024;
 
 struct Transfer {
   const ClientRequest* request = nullptr;
@@ -37,10 +47,21 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     return size * count;
   }
   size_t colon = line.find(':');
-  if (colon != std::string_view::npos) {
-    transfer->response->headers.Add(std::string(common::Trim(line.substr(0, colon))),
-                                    std::string(common::Trim(line.substr(colon + 1))));
+  if (colon == std::string_view::npos) {
+    return size * count;
   }
+  std::string name(common::Trim(line.substr(0, colon)));
+  std::string value(common::Trim(line.substr(colon + 1)));
+  // Size the body once: growing a 27 MB model answer by doubling copies it about twice and
+  // faults in pages it then frees. The padding lets callers parse it in place (simdjson).
+  if (!transfer->request->on_data && common::ToLower(name) == "content-length") {
+    size_t length = 0;
+    auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), length);
+    if (error == std::errc() && end == value.data() + value.size() && length <= kMaxReserve) {
+      transfer->response->body.reserve(length + kBodyPadding);
+    }
+  }
+  transfer->response->headers.Add(std::move(name), std::move(value));
   return size * count;
 }
 
@@ -150,6 +171,7 @@ absl::StatusOr<ClientResponse> Client::Send(const ClientRequest& request) {
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, static_cast<long>(kReceiveBufferBytes));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
