@@ -6,8 +6,9 @@
 //                   --threads 1,2 [--limit N] [--batch 1000]
 //
 // Prints one JSON object per line (model, threads, molecules, compute_mol_per_s,
-// compute_mol_per_cpu_s, with_json_mol_per_s, json_bytes_per_mol); bench/run_models.sh
-// tabulates them next to the Python baseline.
+// compute_mol_per_cpu_s, with_json_mol_per_s, with_json_mol_per_cpu_s, compute_cpu_s,
+// render_cpu_s, json_bytes_per_mol); bench/run_models.sh tabulates them next to the Python
+// baseline and the HTTP measurements of bench/http_load.
 
 #include <time.h>
 
@@ -45,6 +46,7 @@ struct Measurement {
   double compute_seconds = 0;
   double compute_cpu_seconds = 0;  // CPU time of all threads while computing
   double render_seconds = 0;
+  double render_cpu_seconds = 0;
   size_t json_bytes = 0;
 };
 
@@ -89,8 +91,10 @@ Measurement Run(const hub::models::Model& model,
     m.compute_cpu_seconds += ProcessCpuSeconds() - cpu_start;
 
     start = Clock::now();
+    const double render_cpu_start = ProcessCpuSeconds();
     std::string json = hub::models::RenderRunJson(model.info(), batch, rows, {});
     m.render_seconds += Seconds(start);
+    m.render_cpu_seconds += ProcessCpuSeconds() - render_cpu_start;
     m.json_bytes += json.size();
     m.molecules += batch.size();
     m.errors += hub::models::CountRowErrors(rows);
@@ -126,10 +130,12 @@ int Benchmark(const Options& options) {
       std::printf(
           "{\"model\":\"%s\",\"threads\":%zu,\"molecules\":%zu,\"errors\":%zu,"
           "\"compute_mol_per_s\":%.1f,\"compute_mol_per_cpu_s\":%.1f,\"with_json_mol_per_s\":%.1f,"
+          "\"with_json_mol_per_cpu_s\":%.1f,\"compute_cpu_s\":%.3f,\"render_cpu_s\":%.3f,"
           "\"json_bytes_per_mol\":%.0f}\n",
           id.c_str(), threads, m.molecules, m.errors, m.molecules / m.compute_seconds,
           m.molecules / m.compute_cpu_seconds, m.molecules / (m.compute_seconds + m.render_seconds),
-          static_cast<double>(m.json_bytes) / m.molecules);
+          m.molecules / (m.compute_cpu_seconds + m.render_cpu_seconds), m.compute_cpu_seconds,
+          m.render_cpu_seconds, static_cast<double>(m.json_bytes) / m.molecules);
       std::fflush(stdout);
     }
   }

@@ -1,69 +1,61 @@
 #!/usr/bin/env bash
-# Built-in model throughput, C++ in-process against a single Python process with RDKit.
+# Built-in model throughput: Python RDKit, C++ in process and the model server over HTTP,
+# measured in one run, with the ratios the benchmark goals of issue 3 talk about.
 #
-#   bench/run_models.sh [BUILD_DIR] [LIMIT] [MODELS]
+#   bench/run_models.sh [--build DIR] [--models ID,...] [--molecules N] [--repeat R]
 #
-# BUILD_DIR defaults to ./build (with bench/model_benchmark built), LIMIT to 5000 molecules
-# of ../shared/data/molecules_50k.csv (0: all 49,993), MODELS to every built-in model.
-# Prints a Markdown table; raw JSON lines go to bench/results/models-<time>.jsonl.
-# The HTTP columns (model-server through its HTTP API) are added by bench/run_http.sh when
-# it exists: it appends lines {"model", "mode": "http", "threads", "mol_per_s"} to the same
-# file before the table is printed.
+# --build      build directory with ersilia-hub, bench/model_benchmark and bench/http_load
+#              (default ./build)
+# --models     comma-separated model ids (default: all ten built-in models)
+# --molecules  the first N molecules of ../shared/data/molecules_50k.csv (default 0: all
+#              49,993; a full run of every model takes hours on two cores, --molecules 2000
+#              a few minutes)
+# --repeat     measure everything R times, interleaved, and report medians (default 1)
+#
+# Per model and repeat: the Python baseline (bench/python/model_baseline.py) and C++ in
+# process with one thread (bench/model_benchmark), both pinned to CPU 0 with taskset; in
+# process with two threads; HTTP as bench/run_http.sh measures it (one thread pinned to CPU 0,
+# two threads with one and with two clients). Raw JSON lines go to
+# bench/results/models-<time>.jsonl, then bench/python/summarize.py prints the tables.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
-build="${1:-$repo/build}"
-limit="${2:-5000}"
-models="${3:-eos3b5e,eos4wt0,eos5axz,eos5guo,eos7jio,eos8ioa,eos9ei3}"
+build="$repo/build"
+models="eos3b5e,eos3zur,eos4djh,eos4wt0,eos5axz,eos5guo,eos7jio,eos8a4x,eos8ioa,eos9ei3"
+molecules=0
+repeat=1
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --build) build="$2"; shift 2 ;;
+    --models) models="$2"; shift 2 ;;
+    --molecules) molecules="$2"; shift 2 ;;
+    --repeat) repeat="$2"; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "run_models.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+build="$(cd "$build" && pwd)"
 input="$repo/../shared/data/molecules_50k.csv"
 python=/usr/bin/python3
 
 mkdir -p "$repo/bench/results"
 results="$repo/bench/results/models-$(date -u +%Y%m%dT%H%M%SZ).jsonl"
+tag() { sed "s/^{/{\"repeat\": $1, /"; }
 
-for model in ${models//,/ }; do
-  "$python" "$repo/bench/python/model_baseline.py" --model "$model" --input "$input" \
-    --limit "$limit" | sed 's/^{/{"mode": "python", /' >> "$results"
-  "$build/bench/model_benchmark" --input "$input" --models "$model" --threads 1,2 \
-    --limit "$limit" | sed 's/^{/{"mode":"cpp",/' >> "$results"
+for ((r = 1; r <= repeat; ++r)); do
+  for model in ${models//,/ }; do
+    echo "run_models.sh: repeat $r/$repeat, $model" >&2
+    taskset -c 0 "$python" "$repo/bench/python/model_baseline.py" --model "$model" \
+      --input "$input" --limit "$molecules" | sed 's/^{/{"mode": "python", /' | tag "$r" \
+      >> "$results"
+    taskset -c 0 "$build/bench/model_benchmark" --input "$input" --models "$model" \
+      --threads 1 --limit "$molecules" | sed 's/^{/{"mode":"cpp",/' | tag "$r" >> "$results"
+    "$build/bench/model_benchmark" --input "$input" --models "$model" --threads 2 \
+      --limit "$molecules" | sed 's/^{/{"mode":"cpp",/' | tag "$r" >> "$results"
+    "$repo/bench/run_http.sh" --build "$build" --models "$model" --molecules "$molecules" \
+      | tag "$r" >> "$results"
+  done
 done
-if [[ -x "$repo/bench/run_http.sh" ]]; then
-  "$repo/bench/run_http.sh" "$build" "$limit" "$models" >> "$results"
-fi
 
-"$python" - "$results" <<'PY'
-import collections, json, sys
-
-rows = collections.defaultdict(dict)
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    m = rows[r["model"]]
-    if r["mode"] == "python":
-        m["py"], m["py_cpu"] = r["molecules_per_second"], r["molecules_per_cpu_second"]
-    elif r["mode"] == "cpp":
-        t = r["threads"]
-        m[f"cpp{t}"], m[f"cpu{t}"] = r["compute_mol_per_s"], r["compute_mol_per_cpu_s"]
-        m[f"json{t}"] = r["with_json_mol_per_s"]
-    elif r["mode"] == "http":
-        m[f"http{r['threads']}"] = r["mol_per_s"]
-
-def ratio(a, b):
-    return f"{a / b:.2f}x" if a and b else "-"
-
-def num(v):
-    return f"{v:,.0f}" if v else "-"
-
-# Per-CPU-second rates compare a core with a core whatever else the machine runs; the wall
-# rates and the 2-thread speed-up are only meaningful on an otherwise idle machine.
-print("| model | Python mol/CPU-s | C++ 1T mol/CPU-s | C++ / Python | C++ 1T mol/s "
-      "| 1T + JSON mol/s | 2T + JSON mol/s | 2T / 1T | 2T CPU efficiency | HTTP 1T mol/s "
-      "| HTTP / Python |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-for model, m in rows.items():
-    print(f"| {model} | {num(m.get('py_cpu'))} | {num(m.get('cpu1'))} "
-          f"| {ratio(m.get('cpu1'), m.get('py_cpu'))} | {num(m.get('cpp1'))} "
-          f"| {num(m.get('json1'))} | {num(m.get('json2'))} "
-          f"| {ratio(m.get('json2'), m.get('json1'))} | {ratio(m.get('cpu2'), m.get('cpu1'))} "
-          f"| {num(m.get('http1'))} | {ratio(m.get('http1'), m.get('py'))} |")
-PY
+"$python" "$repo/bench/python/summarize.py" "$results"
 echo "raw results: $results"
