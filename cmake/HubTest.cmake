@@ -31,7 +31,10 @@ function(hub_test name)
     PROPERTIES
       TIMEOUT ${timeout}
       LABELS "${labels}"
-      ENVIRONMENT "HUB_SOURCE_DIR=${PROJECT_SOURCE_DIR};HUB_BINARY=$<TARGET_FILE:ersilia-hub>")
+      # Two properties, one variable each: gtest_discover_tests splits a list value, so
+      # "A=1;B=2" in ENVIRONMENT would leave the discovered tests with only A.
+      ENVIRONMENT "HUB_SOURCE_DIR=${PROJECT_SOURCE_DIR}"
+      ENVIRONMENT_MODIFICATION "HUB_BINARY=set:$<TARGET_FILE:ersilia-hub>")
 endfunction()
 
 include(GoogleTest)
