@@ -813,9 +813,9 @@ void Server::Impl::Observe(const Request& request,
   for (const auto& [key, value] : request.log_fields) {
     extra.push_back(std::make_unique<log::ScopedField>(key, value));
   }
-  HUB_LOG(info, "request", {"method", method},
-          {"path", secret_path ? request.route : request.path}, {"status", status},
-          {"duration_ms", std::round(seconds * 1e6) / 1e3}, {"client", request.client_address});
+  HUB_LOG(info, "request", {"method", method}, {"path", secret_path ? request.route : request.path},
+          {"status", status}, {"duration_ms", std::round(seconds * 1e6) / 1e3},
+          {"client", request.client_address});
 }
 
 void Server::Impl::CloseIdleSessions() {

@@ -71,7 +71,9 @@ TEST(InputReaderTest, NonSmilesFirstLineFollowedBySmilesIsAHeader) {
 }
 
 TEST(InputReaderTest, ExplicitChoiceWins) {
-  Read kept = ReadAll("smiles\nCCO\n", {.has_header = false});
+  InputOptions options;
+  options.has_header = false;
+  Read kept = ReadAll("smiles\nCCO\n", options);
 
   EXPECT_FALSE(kept.shape.header);
   ASSERT_EQ(kept.rows.size(), 2u);
@@ -123,8 +125,12 @@ TEST(InputReaderTest, RefusesAnOverlongLine) {
 }
 
 TEST(InputReaderTest, ColumnsByPositionAndUnknownNames) {
-  Read by_position = ReadAll("a,b\nx,CCO\n", {.has_header = true, .smiles_column = "2"});
-  Read unknown = ReadAll("a,b\nx,CCO\n", {.has_header = true, .smiles_column = "smiles"});
+  InputOptions options;
+  options.has_header = true;
+  options.smiles_column = "2";
+  Read by_position = ReadAll("a,b\nx,CCO\n", options);
+  options.smiles_column = "smiles";
+  Read unknown = ReadAll("a,b\nx,CCO\n", options);
 
   EXPECT_EQ(by_position.rows[0].smiles, "CCO");
   EXPECT_NE(std::string(unknown.status.message()).find("not in the header"), std::string::npos);
