@@ -5,12 +5,17 @@
 
 #include "hub/api/api_routes.h"
 #include "hub/auth/auth_module.h"
+#include "hub/runtime/runtime_module.h"
 
 namespace hub::api {
 
 // The services the API handlers call. Not owned; they must outlive the server.
 struct ApiServices {
   auth::AuthModule* auth = nullptr;
+  // Models, instances, metrics and recommendations; their routes are added when set.
+  runtime::RuntimeModule* runtime = nullptr;
+  // Model list and get are public (the UI's browse-before-login), else VIEW_MODELS.
+  bool public_model_catalog = false;
 };
 
 // Registers every API endpoint. REQUIRES: each service pointer is set.

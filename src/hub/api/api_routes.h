@@ -105,6 +105,24 @@ private:
   std::vector<RouteAccess> table_;
 };
 
+// Adapts `handler(service, request)` / `handler(service, request, principal)` for the
+// registrar, so a module's route table reads one line per endpoint:
+//   routes.Public(Method::kPost, "/api/auth/login", Bind(auth, Login));
+template <typename Service>
+PublicHandler Bind(Service& service, http::Response (*handler)(Service&, http::Request&)) {
+  return [&service, handler](http::Request& request) {
+    return handler(service, request);
+  };
+}
+
+template <typename Service>
+AuthenticatedHandler Bind(
+    Service& service, http::Response (*handler)(Service&, http::Request&, const auth::Principal&)) {
+  return [&service, handler](http::Request& request, const auth::Principal& principal) {
+    return handler(service, request, principal);
+  };
+}
+
 // The client's address: the peer's, or with `trust_forwarded_for` the first entry of
 // `X-Forwarded-For` (set by a trusted reverse proxy).
 std::string ClientAddress(const http::Request& request, bool trust_forwarded_for);

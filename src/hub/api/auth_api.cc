@@ -64,129 +64,121 @@ absl::StatusOr<auth::UsernamePassword> ParseLogin(const Request& request) {
   return auth::DecodeLoginEncoding(encoding);
 }
 
-void AddLogins(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Public(
-      Method::kPost, "/api/auth/signup",
-      [&auth](Request& request) {
-        if (auto limited = Limited(auth, auth::RateAction::kSignup, request)) {
-          return *limited;
-        }
-        auto account = ParseSignup(request);
-        auto user = account.ok() ? auth.users().Signup(*account)
-                                 : absl::StatusOr<auth::User>(account.status());
-        return user.ok() ? Response::Json(200, UserJson(*user))
-                         : ErrorResponse(user.status(), request);
-      },
-      http::JsonBody(kMaxBodyBytes));
-
-  http::RouteOptions secret_path;
-  secret_path.secret_path = true;  // the path holds the anonymous key
-  routes.Public(
-      Method::kPost, "/api/auth/anonymous-login/{session_id}",
-      [&auth](Request& request) {
-        if (auto limited = Limited(auth, auth::RateAction::kAnonymousLogin, request)) {
-          return *limited;
-        }
-        auto login =
-            auth.sessions().AnonymousLogin(request.Param("session_id"), Client(request, auth));
-        return login.ok() ? Response::Json(200, LoginJson(*login))
-                          : ErrorResponse(login.status(), request);
-      },
-      secret_path);
-
-  routes.Public(
-      Method::kPost, "/api/auth/login",
-      [&auth](Request& request) {
-        if (auto limited = Limited(auth, auth::RateAction::kLogin, request)) {
-          return *limited;
-        }
-        auto credentials = ParseLogin(request);
-        if (!credentials.ok()) {
-          return ErrorResponse(credentials.status(), request);
-        }
-        auto login = auth.sessions().Login(credentials->username, credentials->password,
-                                           Client(request, auth));
-        return login.ok() ? Response::Json(200, LoginJson(*login))
-                          : ErrorResponse(login.status(), request);
-      },
-      http::JsonBody(kMaxBodyBytes));
+Response Signup(auth::AuthModule& auth, Request& request) {
+  if (auto limited = Limited(auth, auth::RateAction::kSignup, request)) {
+    return *limited;
+  }
+  auto account = ParseSignup(request);
+  if (!account.ok()) {
+    return ErrorResponse(account.status(), request);
+  }
+  auto user = auth.users().Signup(*account);
+  return user.ok() ? Response::Json(200, UserJson(*user)) : ErrorResponse(user.status(), request);
 }
 
-void AddSessions(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Authenticated(Method::kPost, "/api/auth/logout",
-                       [&auth](Request& request, const auth::Principal& principal) {
-                         absl::Status ended = auth.sessions().Logout(principal);
-                         return ended.ok() ? Response::JsonText(200, R"({"status":"ok"})")
-                                           : ErrorResponse(ended, request);
-                       });
-  routes.Authenticated(Method::kPost, "/api/auth/session/refresh",
-                       [&auth](Request& request, const auth::Principal& principal) {
-                         auto session = auth.sessions().Refresh(principal);
-                         return session.ok() ? Response::Json(200, SessionJson(*session))
-                                             : ErrorResponse(session.status(), request);
-                       });
-  routes.Authenticated(Method::kGet, "/api/auth/permissions",
-                       [&auth](Request& request, const auth::Principal& principal) {
-                         auto stored = auth.users().PermissionsOf(principal);
-                         if (!stored.ok()) {
-                           return ErrorResponse(stored.status(), request);
-                         }
-                         nlohmann::json last_updated = nullptr;
-                         if (stored->updated_at > 0) {
-                           last_updated = common::FormatTimestamp(stored->updated_at);
-                         }
-                         return Response::Json(200, {{"userid", principal.user_id},
-                                                     {"permissions", principal.permissions.Names()},
-                                                     {"last_updated", last_updated}});
-                       });
+Response AnonymousLogin(auth::AuthModule& auth, Request& request) {
+  if (auto limited = Limited(auth, auth::RateAction::kAnonymousLogin, request)) {
+    return *limited;
+  }
+  auto login = auth.sessions().AnonymousLogin(request.Param("session_id"), Client(request, auth));
+  return login.ok() ? Response::Json(200, LoginJson(*login))
+                    : ErrorResponse(login.status(), request);
 }
 
-void AddApiKeys(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Authenticated(
-      Method::kPost, "/api/auth/api-keys",
-      [&auth](Request& request, const auth::Principal& principal) {
-        auto body = http::ParseJsonObject(request);
-        if (!body.ok()) {
-          return ErrorResponse(body.status(), request);
-        }
-        auto name = JsonFields(*body).RequiredString("name", auth::kMaxApiKeyNameLength);
-        auto created = name.ok() ? auth.api_keys().Create(principal, *name)
-                                 : absl::StatusOr<auth::CreatedApiKey>(name.status());
-        if (!created.ok()) {
-          return ErrorResponse(created.status(), request);
-        }
-        nlohmann::json json = ApiKeyJson(created->record);
-        json["key"] = created->key;
-        return Response::Json(201, json);
-      },
-      http::JsonBody(kMaxBodyBytes));
-  routes.Authenticated(Method::kGet, "/api/auth/api-keys",
-                       [&auth](Request& request, const auth::Principal& principal) {
-                         auto keys = auth.api_keys().List(principal);
-                         if (!keys.ok()) {
-                           return ErrorResponse(keys.status(), request);
-                         }
-                         nlohmann::json items = nlohmann::json::array();
-                         for (const auto& key : *keys) {
-                           items.push_back(ApiKeyJson(key));
-                         }
-                         return Response::Json(200, {{"items", items}});
-                       });
-  routes.Authenticated(Method::kDelete, "/api/auth/api-keys/{id}",
-                       [&auth](Request& request, const auth::Principal& principal) {
-                         absl::Status revoked =
-                             auth.api_keys().Revoke(principal, std::string(request.Param("id")));
-                         return revoked.ok() ? Response::JsonText(200, R"({"result":"SUCCESS"})")
-                                             : ErrorResponse(revoked, request);
-                       });
+Response Login(auth::AuthModule& auth, Request& request) {
+  if (auto limited = Limited(auth, auth::RateAction::kLogin, request)) {
+    return *limited;
+  }
+  auto credentials = ParseLogin(request);
+  if (!credentials.ok()) {
+    return ErrorResponse(credentials.status(), request);
+  }
+  auto login =
+      auth.sessions().Login(credentials->username, credentials->password, Client(request, auth));
+  return login.ok() ? Response::Json(200, LoginJson(*login))
+                    : ErrorResponse(login.status(), request);
+}
+
+Response Logout(auth::AuthModule& auth, Request& request, const auth::Principal& principal) {
+  absl::Status ended = auth.sessions().Logout(principal);
+  return ended.ok() ? Response::JsonText(200, R"({"status":"ok"})") : ErrorResponse(ended, request);
+}
+
+Response Refresh(auth::AuthModule& auth, Request& request, const auth::Principal& principal) {
+  auto session = auth.sessions().Refresh(principal);
+  return session.ok() ? Response::Json(200, SessionJson(*session))
+                      : ErrorResponse(session.status(), request);
+}
+
+Response Permissions(auth::AuthModule& auth, Request& request, const auth::Principal& principal) {
+  auto stored = auth.users().PermissionsOf(principal);
+  if (!stored.ok()) {
+    return ErrorResponse(stored.status(), request);
+  }
+  nlohmann::json last_updated = nullptr;
+  if (stored->updated_at > 0) {
+    last_updated = common::FormatTimestamp(stored->updated_at);
+  }
+  return Response::Json(200, {{"userid", principal.user_id},
+                              {"permissions", principal.permissions.Names()},
+                              {"last_updated", last_updated}});
+}
+
+Response CreateApiKey(auth::AuthModule& auth, Request& request, const auth::Principal& principal) {
+  auto body = http::ParseJsonObject(request);
+  if (!body.ok()) {
+    return ErrorResponse(body.status(), request);
+  }
+  auto name = JsonFields(*body).RequiredString("name", auth::kMaxApiKeyNameLength);
+  if (!name.ok()) {
+    return ErrorResponse(name.status(), request);
+  }
+  auto created = auth.api_keys().Create(principal, *name);
+  if (!created.ok()) {
+    return ErrorResponse(created.status(), request);
+  }
+  nlohmann::json json = ApiKeyJson(created->record);
+  json["key"] = created->key;
+  return Response::Json(201, json);
+}
+
+Response ListApiKeys(auth::AuthModule& auth, Request& request, const auth::Principal& principal) {
+  auto keys = auth.api_keys().List(principal);
+  if (!keys.ok()) {
+    return ErrorResponse(keys.status(), request);
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& key : *keys) {
+    items.push_back(ApiKeyJson(key));
+  }
+  return Response::Json(200, {{"items", items}});
+}
+
+Response RevokeApiKey(auth::AuthModule& auth, Request& request, const auth::Principal& principal) {
+  absl::Status revoked = auth.api_keys().Revoke(principal, std::string(request.Param("id")));
+  return revoked.ok() ? Response::JsonText(200, R"({"result":"SUCCESS"})")
+                      : ErrorResponse(revoked, request);
 }
 
 }  // namespace
 
 void AddAuthRoutes(ApiRoutes& routes, auth::AuthModule& auth) {
-  AddLogins(routes, auth);
-  AddSessions(routes, auth);
-  AddApiKeys(routes, auth);
+  http::RouteOptions secret_path;
+  secret_path.secret_path = true;  // the path holds the anonymous key
+  routes.Public(Method::kPost, "/api/auth/signup", Bind(auth, Signup),
+                http::JsonBody(kMaxBodyBytes));
+  routes.Public(Method::kPost, "/api/auth/anonymous-login/{session_id}", Bind(auth, AnonymousLogin),
+                secret_path);
+  routes.Public(Method::kPost, "/api/auth/login", Bind(auth, Login), http::JsonBody(kMaxBodyBytes));
+
+  routes.Authenticated(Method::kPost, "/api/auth/logout", Bind(auth, Logout));
+  routes.Authenticated(Method::kPost, "/api/auth/session/refresh", Bind(auth, Refresh));
+  routes.Authenticated(Method::kGet, "/api/auth/permissions", Bind(auth, Permissions));
+
+  routes.Authenticated(Method::kPost, "/api/auth/api-keys", Bind(auth, CreateApiKey),
+                       http::JsonBody(kMaxBodyBytes));
+  routes.Authenticated(Method::kGet, "/api/auth/api-keys", Bind(auth, ListApiKeys));
+  routes.Authenticated(Method::kDelete, "/api/auth/api-keys/{id}", Bind(auth, RevokeApiKey));
 }
 
 }  // namespace hub::api

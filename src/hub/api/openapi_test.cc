@@ -6,6 +6,7 @@
 #include "hub/auth/auth_module.h"
 #include "hub/common/clock.h"
 #include "hub/metrics/registry.h"
+#include "hub/runtime/runtime_module.h"
 #include "hub/store/migrator.h"
 #include "hub/store/sqlite_database.h"
 #include "hub/store/test_util.h"
@@ -36,10 +37,13 @@ protected:
     auth_options.password.ops_limit = 1;
     auth_options.password.mem_limit = 8192;
     auth_ = std::make_unique<auth::AuthModule>(*db_, clock_, auth_options, nullptr);
+    runtime::RuntimeOptions runtime_options;
+    runtime_options.local.log_dir = (dir_.path() / "instances").string();
+    runtime_ = std::make_unique<runtime::RuntimeModule>(*db_, clock_, nullptr, runtime_options);
 
     AddSystemRoutes(router_, {nullptr, &metrics_, "/nonexistent"});
     routes_ = std::make_unique<ApiRoutes>(router_, SessionAuthenticator(*auth_));
-    AddApiRoutes(*routes_, {auth_.get()});
+    AddApiRoutes(*routes_, {auth_.get(), runtime_.get()});
     paths_ = nlohmann::json::parse(OpenApiJson())["paths"];
   }
 
@@ -47,6 +51,7 @@ protected:
   common::ManualClock clock_{1'700'000'000'000'000};
   std::unique_ptr<store::Database> db_;
   std::unique_ptr<auth::AuthModule> auth_;
+  std::unique_ptr<runtime::RuntimeModule> runtime_;
   metrics::Registry metrics_;
   http::Router router_;
   std::unique_ptr<ApiRoutes> routes_;

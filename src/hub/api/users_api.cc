@@ -76,54 +76,45 @@ absl::StatusOr<auth::PermissionSet> ParsePermissions(const Request& request) {
   return auth::PermissionSet::FromNames(names.value_or(std::vector<std::string>{}));
 }
 
-void AddReads(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Require(Permission::kManageUsers, Method::kGet, "/api/users",
-                 [&auth](Request& request, const Principal& principal) {
-                   auto filter = ParseFilter(request);
-                   if (!filter.ok()) {
-                     return ErrorResponse(filter.status(), request);
-                   }
-                   auto users = auth.users().List(principal, *filter);
-                   if (!users.ok()) {
-                     return ErrorResponse(users.status(), request);
-                   }
-                   nlohmann::json items = nlohmann::json::array();
-                   for (const auto& user : *users) {
-                     items.push_back(UserJson(user));
-                   }
-                   return Response::Json(200, {{"items", items}});
-                 });
-  routes.Authenticated(
-      Method::kGet, "/api/users/{userid}", [&auth](Request& request, const Principal& principal) {
-        auto user = auth.users().Get(principal, std::string(request.Param("userid")));
-        return user.ok() ? Response::Json(200, UserJson(*user))
-                         : ErrorResponse(user.status(), request);
-      });
+std::string UserId(const Request& request) {
+  return std::string(request.Param("userid"));
 }
 
-void AddChanges(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Authenticated(
-      Method::kPut, "/api/users/{userid}/password",
-      [&auth](Request& request, const Principal& principal) {
-        auto change = ParsePasswordChange(request);
-        absl::Status done = change.ok()
-                                ? auth.users().ChangePassword(
-                                      principal, std::string(request.Param("userid")), *change)
-                                : change.status();
-        return SuccessOr(done, request);
-      },
-      http::JsonBody(kMaxBodyBytes));
-  routes.Require(
-      Permission::kManageUsers, Method::kPut, "/api/users/{userid}/permissions",
-      [&auth](Request& request, const Principal& principal) {
-        auto permissions = ParsePermissions(request);
-        absl::Status done = permissions.ok()
-                                ? auth.users().SetPermissions(
-                                      principal, std::string(request.Param("userid")), *permissions)
-                                : permissions.status();
-        return SuccessOr(done, request);
-      },
-      http::JsonBody(kMaxBodyBytes));
+Response ListUsers(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  auto filter = ParseFilter(request);
+  if (!filter.ok()) {
+    return ErrorResponse(filter.status(), request);
+  }
+  auto users = auth.users().List(principal, *filter);
+  if (!users.ok()) {
+    return ErrorResponse(users.status(), request);
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& user : *users) {
+    items.push_back(UserJson(user));
+  }
+  return Response::Json(200, {{"items", items}});
+}
+
+Response GetUser(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  auto user = auth.users().Get(principal, UserId(request));
+  return user.ok() ? Response::Json(200, UserJson(*user)) : ErrorResponse(user.status(), request);
+}
+
+Response SetPassword(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  auto change = ParsePasswordChange(request);
+  if (!change.ok()) {
+    return ErrorResponse(change.status(), request);
+  }
+  return SuccessOr(auth.users().ChangePassword(principal, UserId(request), *change), request);
+}
+
+Response SetPermissions(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  auto permissions = ParsePermissions(request);
+  if (!permissions.ok()) {
+    return ErrorResponse(permissions.status(), request);
+  }
+  return SuccessOr(auth.users().SetPermissions(principal, UserId(request), *permissions), request);
 }
 
 Response Cleared(const absl::StatusOr<std::int64_t>& deleted, const Request& request) {
@@ -133,73 +124,65 @@ Response Cleared(const absl::StatusOr<std::int64_t>& deleted, const Request& req
   return Response::Json(200, {{"result", "SUCCESS"}, {"deleted", *deleted}});
 }
 
-void AddDeletions(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Authenticated(Method::kDelete, "/api/users/{userid}",
-                       [&auth](Request& request, const Principal& principal) {
-                         return SuccessOr(
-                             auth.users().Delete(principal, std::string(request.Param("userid"))),
-                             request);
-                       });
-  routes.Authenticated(
-      Method::kDelete, "/api/users/{userid}/data",
-      [&auth](Request& request, const Principal& principal) {
-        return Cleared(auth.users().ClearData(principal, std::string(request.Param("userid"))),
-                       request);
-      });
-  routes.Authenticated(Method::kDelete, "/api/users/{userid}/contributions",
-                       [&auth](Request& request, const Principal& principal) {
-                         return Cleared(auth.users().ClearContributions(
-                                            principal, std::string(request.Param("userid"))),
-                                        request);
-                       });
+Response DeleteUser(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  return SuccessOr(auth.users().Delete(principal, UserId(request)), request);
 }
 
-void AddPasswordReset(ApiRoutes& routes, auth::AuthModule& auth) {
-  routes.Public(
-      Method::kPost, "/api/users/forgot-password",
-      [&auth](Request& request) {
-        std::string client = ClientAddress(request, auth.options().trust_forwarded_for);
-        if (auto wait = auth.rate_limiter().Take(auth::RateAction::kForgotPassword, client)) {
-          return TooManyRequests(auth::RateActionName(auth::RateAction::kForgotPassword), *wait);
-        }
-        auto body = http::ParseJsonObject(request);
-        if (!body.ok()) {
-          return ErrorResponse(body.status(), request);
-        }
-        JsonFields fields(*body);
-        auto username = fields.RequiredString("username", kMaxField);
-        auto email = fields.RequiredString("email", kMaxField);
-        absl::Status done = !username.ok() ? username.status()
-                            : !email.ok()  ? email.status()
-                                           : auth.users().ForgotPassword(*username, *email);
-        return SuccessOr(done, request);
-      },
-      http::JsonBody(kMaxBodyBytes));
-  routes.Public(
-      Method::kPost, "/api/users/reset-password",
-      [&auth](Request& request) {
-        auto body = http::ParseJsonObject(request);
-        if (!body.ok()) {
-          return ErrorResponse(body.status(), request);
-        }
-        JsonFields fields(*body);
-        auto token = fields.RequiredString("token", 128);
-        auto password = fields.RequiredString("new_password", kMaxField);
-        absl::Status done = !token.ok()      ? token.status()
-                            : !password.ok() ? password.status()
-                                             : auth.users().ResetPassword(*token, *password);
-        return SuccessOr(done, request);
-      },
-      http::JsonBody(kMaxBodyBytes));
+Response ClearData(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  return Cleared(auth.users().ClearData(principal, UserId(request)), request);
+}
+
+Response ClearContributions(auth::AuthModule& auth, Request& request, const Principal& principal) {
+  return Cleared(auth.users().ClearContributions(principal, UserId(request)), request);
+}
+
+Response ForgotPassword(auth::AuthModule& auth, Request& request) {
+  std::string client = ClientAddress(request, auth.options().trust_forwarded_for);
+  if (auto wait = auth.rate_limiter().Take(auth::RateAction::kForgotPassword, client)) {
+    return TooManyRequests(auth::RateActionName(auth::RateAction::kForgotPassword), *wait);
+  }
+  auto body = http::ParseJsonObject(request);
+  if (!body.ok()) {
+    return ErrorResponse(body.status(), request);
+  }
+  JsonFields fields(*body);
+  auto username = fields.RequiredString("username", kMaxField);
+  auto email = fields.RequiredString("email", kMaxField);
+  if (!username.ok() || !email.ok()) {
+    return ErrorResponse(username.ok() ? email.status() : username.status(), request);
+  }
+  return SuccessOr(auth.users().ForgotPassword(*username, *email), request);
+}
+
+Response ResetPassword(auth::AuthModule& auth, Request& request) {
+  auto body = http::ParseJsonObject(request);
+  if (!body.ok()) {
+    return ErrorResponse(body.status(), request);
+  }
+  JsonFields fields(*body);
+  auto token = fields.RequiredString("token", 128);
+  auto password = fields.RequiredString("new_password", kMaxField);
+  if (!token.ok() || !password.ok()) {
+    return ErrorResponse(token.ok() ? password.status() : token.status(), request);
+  }
+  return SuccessOr(auth.users().ResetPassword(*token, *password), request);
 }
 
 }  // namespace
 
 void AddUsersRoutes(ApiRoutes& routes, auth::AuthModule& auth) {
-  AddReads(routes, auth);
-  AddChanges(routes, auth);
-  AddDeletions(routes, auth);
-  AddPasswordReset(routes, auth);
+  http::RouteOptions json = http::JsonBody(kMaxBodyBytes);
+  routes.Require(Permission::kManageUsers, Method::kGet, "/api/users", Bind(auth, ListUsers));
+  routes.Authenticated(Method::kGet, "/api/users/{userid}", Bind(auth, GetUser));
+  routes.Authenticated(Method::kPut, "/api/users/{userid}/password", Bind(auth, SetPassword), json);
+  routes.Require(Permission::kManageUsers, Method::kPut, "/api/users/{userid}/permissions",
+                 Bind(auth, SetPermissions), json);
+  routes.Authenticated(Method::kDelete, "/api/users/{userid}", Bind(auth, DeleteUser));
+  routes.Authenticated(Method::kDelete, "/api/users/{userid}/data", Bind(auth, ClearData));
+  routes.Authenticated(Method::kDelete, "/api/users/{userid}/contributions",
+                       Bind(auth, ClearContributions));
+  routes.Public(Method::kPost, "/api/users/forgot-password", Bind(auth, ForgotPassword), json);
+  routes.Public(Method::kPost, "/api/users/reset-password", Bind(auth, ResetPassword), json);
 }
 
 }  // namespace hub::api

@@ -322,6 +322,25 @@ TEST_P(AuthServiceTest, ManageUsersCannotTakeOverAnAdmin) {
   EXPECT_EQ(remove.code(), absl::StatusCode::kPermissionDenied);
 }
 
+TEST_P(AuthServiceTest, ManageUsersManagesOrdinaryUsersWithinItsReach) {
+  auto user = Signup("alice");
+  auto manager = auth_->users().CreateAccount({"manager", "M", "A", "m@example.org", kPassword},
+                                              PermissionSet{Permission::kManageUsers});
+  ASSERT_TRUE(user.ok() && manager.ok());
+  auto caller = Authenticate(LoginHeader("manager"));
+  ASSERT_TRUE(caller.ok());
+
+  auto force = auth_->users().ChangePassword(*caller, user->id, {"reset by manager", {}, true});
+  auto defaults =
+      auth_->users().SetPermissions(*caller, user->id, PermissionSet{Permission::kViewModels});
+  auto beyond =
+      auth_->users().SetPermissions(*caller, user->id, PermissionSet{Permission::kK8sAdmin});
+
+  EXPECT_TRUE(force.ok()) << force;
+  EXPECT_TRUE(defaults.ok()) << defaults;
+  EXPECT_EQ(beyond.code(), absl::StatusCode::kPermissionDenied);
+}
+
 TEST_P(AuthServiceTest, TheLastAdminKeepsAdmin) {
   auto admin = auth_->users().CreateAccount({"boss", "B", "O", "boss@example.org", kPassword},
                                             PermissionSet{Permission::kAdmin});

@@ -73,6 +73,13 @@ public:
 
   bool empty() const { return bits_ == 0; }
 
+  // The union of both sets.
+  PermissionSet With(const PermissionSet& other) const {
+    PermissionSet both;
+    both.bits_ = bits_ | other.bits_;
+    return both;
+  }
+
   // Names in the canonical order of `kAllPermissions`.
   std::vector<std::string> Names() const;
 

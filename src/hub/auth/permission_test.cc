@@ -32,6 +32,14 @@ TEST(PermissionTest, CoversMeansGrantsEverythingTheOtherGrants) {
   EXPECT_TRUE(PermissionSet{Permission::kAdmin}.Covers(manager));
 }
 
+TEST(PermissionTest, WithIsTheUnion) {
+  PermissionSet both = PermissionSet{Permission::kViewModels}.With({Permission::kK8sAdmin});
+
+  EXPECT_TRUE(both.Contains(Permission::kViewModels));
+  EXPECT_TRUE(both.Contains(Permission::kK8sAdmin));
+  EXPECT_FALSE(both.Contains(Permission::kAdmin));
+}
+
 TEST(PermissionTest, JsonIsCanonicalAndParsed) {
   PermissionSet set{Permission::kAdmin, Permission::kViewModels};
 

@@ -94,8 +94,13 @@ absl::Status UserService::CheckAccess(const Principal& caller, const std::string
       "you may only act on your own user; other users need the MANAGE_USERS permission");
 }
 
+PermissionSet UserService::Reach(const Principal& caller) const {
+  // What every new account gets is no privilege: anyone may grant it or act on it.
+  return caller.permissions.With(options_.default_permissions);
+}
+
 absl::Status UserService::CheckOutranks(const Principal& caller, const User& target) const {
-  if (caller.user_id == target.id || caller.permissions.Covers(target.permissions)) {
+  if (caller.user_id == target.id || Reach(caller).Covers(target.permissions)) {
     return absl::OkStatus();
   }
   return absl::PermissionDeniedError(
@@ -187,7 +192,7 @@ absl::Status UserService::SetPermissions(const Principal& caller,
     return absl::FailedPreconditionError(
         "anonymous identities get their permissions from the auth.anonymous_permissions setting");
   }
-  if (!caller.permissions.Covers(user.permissions) || !caller.permissions.Covers(permissions)) {
+  if (!Reach(caller).Covers(user.permissions) || !Reach(caller).Covers(permissions)) {
     return absl::PermissionDeniedError(
         "you can only grant or remove permissions you hold yourself");
   }
@@ -268,14 +273,14 @@ absl::Status UserService::ChangePassword(const Principal& caller,
 
 void UserService::QueueResetMail(const User& user, const std::string& token) {
   std::int64_t minutes = std::max<std::int64_t>(1, options_.reset_token_ttl.count() / 60'000);
-  std::string how =
-      options_.password_reset_url.empty()
-          ? fmt::format(
-                "Send this token with your new password to POST "
-                "/api/users/reset-password within {} minutes:\n\n{}\n",
-                minutes, token)
-          : fmt::format("Open this link within {} minutes to choose a new password:\n\n{}\n",
-                        minutes, ReplaceAll(options_.password_reset_url, "{token}", token));
+  std::string within = fmt::format("within {} minute{}", minutes, minutes == 1 ? "" : "s");
+  std::string how = options_.password_reset_url.empty()
+                        ? fmt::format(
+                              "Send this token with your new password to POST "
+                              "/api/users/reset-password {}:\n\n{}\n",
+                              within, token)
+                        : fmt::format("Open this link {} to choose a new password:\n\n{}\n", within,
+                                      ReplaceAll(options_.password_reset_url, "{token}", token));
   MailMessage message{*user.email, "Reset your Ersilia Hub password",
                       fmt::format("Someone (hopefully you) asked to reset the password of the "
                                   "Ersilia Hub account '{}'.\n\n{}\nThe token works once. If you "

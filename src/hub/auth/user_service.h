@@ -4,9 +4,10 @@
 // passwords (own change, forced change, emailed reset tokens) and the bootstrap admin.
 //
 // Ownership rules live here, behind the route's declared access: a caller may act on its own
-// user; acting on another needs `MANAGE_USERS`, and never on a user holding permissions the
-// caller lacks (so `MANAGE_USERS` cannot be used to take over an `ADMIN`). The last user
-// holding `ADMIN` cannot lose it.
+// user; acting on another needs `MANAGE_USERS`, and never on a user holding permissions beyond
+// the caller's own plus the defaults every new account gets (so `MANAGE_USERS` cannot be used
+// to take over an `ADMIN`); likewise only such permissions can be granted or removed. The last
+// user holding `ADMIN` cannot lose it.
 //
 // Errors: `kInvalidArgument` naming the bad field; `kAlreadyExists` for a taken username or
 // email; `kPermissionDenied` for ownership and permission rules; `kNotFound` for an unknown
@@ -136,6 +137,7 @@ public:
 
 private:
   absl::Status CheckAccess(const Principal& caller, const std::string& id) const;
+  PermissionSet Reach(const Principal& caller) const;
   absl::Status CheckOutranks(const Principal& caller, const User& target) const;
   absl::Status KeepAnAdmin(const std::string& losing_user_id);
   absl::Status ExplainConflict(const NewAccount& account, absl::Status status);

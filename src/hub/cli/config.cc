@@ -1,7 +1,12 @@
 #include "hub/cli/config.h"
 
+#include <unistd.h>
+
+#include <fstream>
+
 #include "fmt/format.h"
 
+#include "hub/common/status_macros.h"
 #include "hub/common/strings.h"
 
 namespace hub::cli {
@@ -510,6 +515,204 @@ void DefineAuth(common::Settings& s, HubConfig& c) {
   DefineBootstrapAndMail(s, c.auth);
 }
 
+std::function<absl::Status(std::string_view)> BackendInto(std::string& out) {
+  return [&out](std::string_view v) -> absl::Status {
+    if (v == "kubernetes") {
+      return absl::InvalidArgumentError("the kubernetes backend is not available in this build");
+    }
+    if (v != runtime::kLocalBackend && v != runtime::kUrlBackend) {
+      return absl::InvalidArgumentError("must be local or url");
+    }
+    out = std::string(v);
+    return absl::OkStatus();
+  };
+}
+
+std::function<absl::Status(std::string_view)> MemoryBudgetInto(std::string& out) {
+  return [&out](std::string_view v) -> absl::Status {
+    if (v != "auto" && !common::ParseBytesSetting(v).ok()) {
+      return absl::InvalidArgumentError("must be auto, 0 (no budget) or a size such as 8GiB");
+    }
+    out = std::string(v);
+    return absl::OkStatus();
+  };
+}
+
+void DefinePool(common::Settings& s, runtime::PoolOptions& p, HubConfig& c) {
+  s.Define({"runtime.backend",
+            {"HUB_RUNTIME_BACKEND"},
+            "local",
+            "backend of models that name none: local (model-server processes) or url",
+            false,
+            BackendInto(p.default_backend)});
+  s.Define({"runtime.server_id",
+            {"HUB_SERVER_ID", "SERVER_ID"},
+            "",
+            "this replica's id, owner of its instances (default: the host name)",
+            false,
+            StringInto(p.server_id)});
+  s.Define({"runtime.max_instances",
+            {"HUB_RUNTIME_MAX_INSTANCES", "MAX_CONCURRENT_MODEL_INSTANCES"},
+            "8",
+            "model instances this replica runs at once",
+            false,
+            IntInto(p.max_instances, 1, 10000)});
+  s.Define({"runtime.memory_budget",
+            {"HUB_RUNTIME_MEMORY_BUDGET"},
+            "auto",
+            "memory the instances' models may declare in total: auto (75% of RAM), 0 or a size",
+            false,
+            MemoryBudgetInto(c.memory_budget)});
+  s.Define({"runtime.idle_timeout",
+            {"HUB_RUNTIME_IDLE_TIMEOUT"},
+            "5m",
+            "stop an instance idle this long (a model's idle_timeout_seconds overrides it)",
+            false,
+            DurationInto(p.idle_timeout)});
+  s.Define({"runtime.start_timeout",
+            {"HUB_RUNTIME_START_TIMEOUT"},
+            "60s",
+            "give up on an instance not ready this long after its start",
+            false,
+            DurationAtLeast(p.start_timeout, std::chrono::seconds(1))});
+  s.Define({"runtime.backoff_initial",
+            {"HUB_RUNTIME_BACKOFF_INITIAL"},
+            "10s",
+            "pause after a model's first failed start; doubles with each failure",
+            false,
+            DurationInto(p.backoff_initial)});
+  s.Define({"runtime.backoff_max",
+            {"HUB_RUNTIME_BACKOFF_MAX"},
+            "5m",
+            "longest pause between start attempts of a failing model",
+            false,
+            DurationInto(p.backoff_max)});
+  s.Define({"runtime.stop_grace",
+            {"HUB_RUNTIME_STOP_GRACE"},
+            "5s",
+            "time a stopping instance gets before it is killed",
+            false,
+            DurationInto(p.stop_grace)});
+}
+
+void DefineLocalAndMetrics(common::Settings& s, runtime::RuntimeOptions& r) {
+  s.Define({"runtime.local.threads",
+            {"HUB_RUNTIME_LOCAL_THREADS"},
+            "1",
+            "compute threads of a local instance (a model's threads overrides it)",
+            false,
+            IntInto(r.pool.default_threads, 1, 256)});
+  s.Define({"runtime.local.binary",
+            {"HUB_RUNTIME_LOCAL_BINARY"},
+            "",
+            "ersilia-hub binary that runs model-server (default: this one)",
+            false,
+            StringInto(r.local.binary)});
+  s.Define({"runtime.local.log_dir",
+            {"HUB_RUNTIME_LOCAL_LOG_DIR"},
+            "",
+            "instance logs (default <data_dir>/instances)",
+            false,
+            StringInto(r.local.log_dir)});
+  s.Define({"runtime.local.rdkit_data_dir",
+            {"HUB_RDKIT_DATA_DIR"},
+            "/usr/share/RDKit",
+            "RDKit data of the built-in models (Debian package rdkit-data)",
+            false,
+            StringInto(r.local.rdkit_data_dir)});
+  s.Define({"runtime.metrics_interval",
+            {"HUB_RUNTIME_METRICS_INTERVAL"},
+            "5s",
+            "how often instance CPU and memory are sampled",
+            false,
+            DurationAtLeast(r.sampler.interval, std::chrono::milliseconds(100))});
+  s.Define({"runtime.enforce_memory_limits",
+            {"HUB_RUNTIME_ENFORCE_MEMORY_LIMITS"},
+            "true",
+            "kill an instance that uses more than its model's memory_limit",
+            false,
+            BoolInto(r.sampler.enforce_memory_limits)});
+  s.Define({"runtime.recommendations_interval",
+            {"HUB_RUNTIME_RECOMMENDATIONS_INTERVAL"},
+            "10m",
+            "how often resource recommendations are recomputed",
+            false,
+            DurationAtLeast(r.recommendations.refresh_interval, std::chrono::seconds(1))});
+}
+
+void DefineModels(common::Settings& s, HubConfig& c) {
+  runtime::RuntimeOptions& r = c.runtime;
+  s.Define({"models.catalog_url",
+            {"HUB_MODELS_CATALOG_URL", "ERSILIA_CATALOG_MODELS_URL"},
+            "https://catalog.ersilia.io/api/models",
+            "Ersilia catalog (http, https or file URL) for identification details; empty: none",
+            false,
+            StringInto(r.catalog_url)});
+  s.Define({"models.public_catalog",
+            {"HUB_MODELS_PUBLIC_CATALOG"},
+            "false",
+            "model list and get need no login (VIEW_MODELS otherwise)",
+            false,
+            BoolInto(c.public_model_catalog)});
+  s.Define({"models.refresh_interval",
+            {"HUB_MODELS_REFRESH_INTERVAL"},
+            "30s",
+            "reload the model registry this often (changes by other replicas)",
+            false,
+            DurationAtLeast(r.models.refresh_interval, std::chrono::seconds(1))});
+  s.Define({"models.register_builtins",
+            {"HUB_MODELS_REGISTER_BUILTINS"},
+            "true",
+            "register the built-in models that are missing at start",
+            false,
+            BoolInto(r.register_builtins)});
+}
+
+void DefineRuntime(common::Settings& s, HubConfig& c) {
+  DefinePool(s, c.runtime.pool, c);
+  DefineLocalAndMetrics(s, c.runtime);
+  DefineModels(s, c);
+}
+
+// 75% of the machine's memory, in MiB; 0 when /proc/meminfo cannot be read.
+std::int64_t DefaultMemoryBudgetMb() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::int64_t kib = 0;
+  while (meminfo >> key >> kib) {
+    if (key == "MemTotal:") {
+      return kib / 1024 * 3 / 4;
+    }
+    meminfo.ignore(64, '\n');
+  }
+  return 0;
+}
+
+absl::Status FinalizeRuntime(HubConfig& config) {
+  runtime::RuntimeOptions& r = config.runtime;
+  if (r.local.log_dir.empty()) {
+    r.local.log_dir = config.data_dir + "/instances";
+  }
+  if (r.pool.server_id.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    r.pool.server_id = host[0] != 0 ? host : "local";
+  }
+  if (config.memory_budget == "auto") {
+    r.pool.memory_budget_mb = DefaultMemoryBudgetMb();
+  } else {
+    HUB_ASSIGN_OR_RETURN(std::uint64_t bytes, common::ParseBytesSetting(config.memory_budget));
+    r.pool.memory_budget_mb = static_cast<std::int64_t>(bytes >> 20);
+  }
+  if (r.pool.backoff_max < r.pool.backoff_initial) {
+    return absl::InvalidArgumentError(
+        "runtime.backoff_max must not be below runtime.backoff_initial");
+  }
+  r.local.ready_timeout = r.pool.start_timeout;
+  r.url.ready_timeout = r.pool.start_timeout;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void DefineSettings(common::Settings& settings, HubConfig& config) {
@@ -517,6 +720,7 @@ void DefineSettings(common::Settings& settings, HubConfig& config) {
   DefineHttp(settings, config);
   DefineDatabase(settings, config);
   DefineAuth(settings, config);
+  DefineRuntime(settings, config);
 }
 
 absl::Status Finalize(HubConfig& config) {
@@ -535,6 +739,7 @@ absl::Status Finalize(HubConfig& config) {
     }
   }
   config.http.spool_dir = config.data_dir + "/uploads";
+  HUB_RETURN_IF_ERROR(FinalizeRuntime(config));
 #ifdef HUB_DEFAULT_WEB_DIR
   // A binary built from a source tree serves that tree's built UI unless told otherwise.
   if (config.web_dir.empty()) {

@@ -7,6 +7,7 @@
 #include "hub/common/log.h"
 #include "hub/common/settings.h"
 #include "hub/http/server.h"
+#include "hub/runtime/runtime_module.h"
 
 namespace hub::cli {
 
@@ -41,6 +42,14 @@ struct HubConfig {
   http::ServerOptions http;
   DatabaseConfig database;
   auth::AuthOptions auth;
+  // Model registry and instances. `Finalize` fills the instance log directory, the server id
+  // and the memory budget.
+  runtime::RuntimeOptions runtime;
+  // `runtime.memory_budget` as given: "auto" (75% of the machine's memory), "0" (none) or a
+  // size.
+  std::string memory_budget = "auto";
+  // `models.public_catalog`: model list and get need no login.
+  bool public_model_catalog = false;
 };
 
 // Declares every setting, bound to the fields of `config`. `config` must outlive `settings`.

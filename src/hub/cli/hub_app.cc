@@ -16,6 +16,7 @@
 #include "hub/http/router.h"
 #include "hub/http/server.h"
 #include "hub/metrics/registry.h"
+#include "hub/runtime/runtime_module.h"
 #include "hub/store/dsn.h"
 #include "hub/store/migrator.h"
 #include "hub/store/open_database.h"
@@ -117,6 +118,7 @@ struct HubApp::Parts {
   store::DatabasePtr db;
   std::unique_ptr<store::Migrator> migrator;
   std::unique_ptr<auth::AuthModule> auth;
+  std::unique_ptr<runtime::RuntimeModule> runtime;
   http::Router router;
   std::unique_ptr<api::ApiRoutes> api_routes;
   std::unique_ptr<http::Server> server;
@@ -155,6 +157,14 @@ absl::Status HubApp::Build(bool background) {
                                                     config_.auth, MailSenderFor(config_));
   HUB_RETURN_IF_ERROR(parts_->auth->Start(background));
 
+  // The model registry and instances; started only when serving (it registers the built-in
+  // models and runs the maintenance thread).
+  parts_->runtime = std::make_unique<runtime::RuntimeModule>(
+      *parts_->db, common::SystemClock::Instance(), &parts_->metrics, config_.runtime);
+  if (background) {
+    HUB_RETURN_IF_ERROR(parts_->runtime->Start());
+  }
+
   api::SystemApiOptions system;
   store::Database* db = parts_->db.get();
   store::Migrator* migrator = parts_->migrator.get();
@@ -169,6 +179,8 @@ absl::Status HubApp::Build(bool background) {
       std::make_unique<api::ApiRoutes>(parts_->router, api::SessionAuthenticator(*parts_->auth));
   api::ApiServices services;
   services.auth = parts_->auth.get();
+  services.runtime = parts_->runtime.get();
+  services.public_model_catalog = config_.public_model_catalog;
   api::AddApiRoutes(*parts_->api_routes, services);
   return parts_->api_routes->CheckEveryApiRouteDeclared();
 }
@@ -201,6 +213,9 @@ void HubApp::Stop() {
   if (parts_->server) {
     HUB_LOG(info, "stopping: finishing in-flight requests");
     parts_->server->Stop();
+  }
+  if (parts_->runtime) {
+    parts_->runtime->Stop();  // every local model-server process
   }
   if (parts_->auth) {
     parts_->auth->Stop();
