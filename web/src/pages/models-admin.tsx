@@ -1,0 +1,205 @@
+// Model management (MANAGE_MODELS): create, edit, enable or disable, import identification
+// details, clear the cache; with K8S_ADMIN also the resource recommendations and Apply.
+import { useState } from 'preact/hooks';
+import { api } from '../lib/api';
+import { can } from '../lib/auth';
+import { formatDate } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import type { IdentificationDetails, Items, Model, ModelDetails } from '../lib/types';
+import { Button, Checkbox, Empty, ErrorBox, Field, Modal, Page, Spinner, TextInput, toast, useConfirm } from '../ui/kit';
+
+function blankDetails(): ModelDetails {
+  return {
+    template_version: '0.0.0', description: '', disable_memory_limit: false, max_instances: -1, execution_mode: 'ASYNC',
+    k8s_resources: { cpu_request: 100, cpu_limit: 1000, memory_request: 256, memory_limit: 2048 },
+    image_tag: 'latest', cache_enabled: false, identification_details: null,
+  };
+}
+
+interface Form {
+  id: string;
+  enabled: boolean;
+  details: ModelDetails;
+  last_updated: string | null;
+}
+
+const list = (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean);
+
+function ModelForm({ initial, creating, onClose, onSaved }: { initial: Form; creating: boolean; onClose: () => void; onSaved: () => void }) {
+  const [f, setF] = useState<Form>(initial);
+  const [busy, setBusy] = useState(false);
+  const [importing, setImporting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ident = f.details.identification_details ?? {};
+  const setDetails = (d: Partial<ModelDetails>) => setF({ ...f, details: { ...f.details, ...d } });
+  const setIdent = (d: Partial<IdentificationDetails>) => setDetails({ identification_details: { ...ident, ...d } });
+  const setRes = (k: keyof ModelDetails['k8s_resources'], v: string) => setDetails({ k8s_resources: { ...f.details.k8s_resources, [k]: Number(v) } });
+
+  const importDetails = async () => {
+    setImporting(true);
+    try {
+      const d = await api<IdentificationDetails>(`/api/models/${encodeURIComponent(f.id)}/identification-details`);
+      setF({ ...f, details: { ...f.details, description: f.details.description || d.description || '', identification_details: { ...ident, ...d } } });
+      toast('Details imported from the Ersilia catalogue.');
+    } catch (e) {
+      toast(`Could not import details: ${(e as Error).message}`, 'error');
+    } finally {
+      setImporting(false);
+    }
+  };
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const body = { id: f.id.trim(), enabled: f.enabled, details: f.details, ...(creating ? {} : { last_updated: f.last_updated }) };
+      if (creating) await api('/api/models', { body });
+      else await api(`/api/models/${encodeURIComponent(f.id)}`, { method: 'PUT', body });
+      toast(`Model ${f.id} saved.`);
+      onSaved();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const r = f.details.k8s_resources;
+  return (
+    <Modal title={creating ? 'New model' : `Edit ${f.id}`} open onClose={onClose}
+      actions={<><Button onClick={onClose}>Cancel</Button><Button kind="primary" busy={busy} onClick={save} disabled={!f.id.trim() || !f.details.description.trim()}>Save</Button></>}>
+      <div class="row-2">
+        <TextInput label="Model id" value={f.id} onValue={(v) => setF({ ...f, id: v })} disabled={!creating} hint="e.g. eos3b5e" />
+        <TextInput label="Image tag" value={f.details.image_tag} onValue={(v) => setDetails({ image_tag: v })} />
+      </div>
+      <Field label="Description">
+        {(id) => <textarea id={id} rows={3} value={f.details.description} onInput={(e) => setDetails({ description: (e.target as HTMLTextAreaElement).value })} />}
+      </Field>
+      <div class="row-2">
+        <Checkbox label="Enabled" checked={f.enabled} onChange={(v) => setF({ ...f, enabled: v })} />
+        <Checkbox label="Cache results" checked={f.details.cache_enabled} onChange={(v) => setDetails({ cache_enabled: v })} />
+      </div>
+      <div class="row-4">
+        <TextInput label="CPU request (m)" type="number" value={String(r.cpu_request)} onValue={(v) => setRes('cpu_request', v)} />
+        <TextInput label="CPU limit (m)" type="number" value={String(r.cpu_limit ?? '')} onValue={(v) => setRes('cpu_limit', v)} />
+        <TextInput label="Memory request (MiB)" type="number" value={String(r.memory_request)} onValue={(v) => setRes('memory_request', v)} />
+        <TextInput label="Memory limit (MiB)" type="number" value={String(r.memory_limit ?? '')} onValue={(v) => setRes('memory_limit', v)} />
+      </div>
+      <div class="row-2">
+        <TextInput label="Max instances (-1: no limit)" type="number" value={String(f.details.max_instances)} onValue={(v) => setDetails({ max_instances: Number(v) })} />
+        <Field label="Execution mode">
+          {(id) => (
+            <select id={id} value={f.details.execution_mode} onChange={(e) => setDetails({ execution_mode: (e.target as HTMLSelectElement).value as 'SYNC' | 'ASYNC' })}>
+              <option value="ASYNC">ASYNC</option><option value="SYNC">SYNC</option>
+            </select>
+          )}
+        </Field>
+      </div>
+      <h3>Identification details <Button kind="ghost" busy={importing} onClick={importDetails} disabled={!f.id.trim()}>Import from the Ersilia catalogue</Button></h3>
+      <div class="row-2">
+        <TextInput label="Title" value={ident.title ?? ''} onValue={(v) => setIdent({ title: v })} />
+        <TextInput label="Slug" value={ident.slug ?? ''} onValue={(v) => setIdent({ slug: v })} />
+        <TextInput label="Publication" value={ident.publication ?? ''} onValue={(v) => setIdent({ publication: v })} />
+        <TextInput label="Source code" value={ident.source_code ?? ''} onValue={(v) => setIdent({ source_code: v })} />
+        <TextInput label="Target organisms (comma-separated)" value={(ident.target_organisms ?? []).join(', ')} onValue={(v) => setIdent({ target_organisms: list(v) })} />
+        <TextInput label="Biomedical areas (comma-separated)" value={(ident.biomedical_areas ?? []).join(', ')} onValue={(v) => setIdent({ biomedical_areas: list(v) })} />
+      </div>
+      <TextInput label="Interpretation" value={ident.interpretation ?? ''} onValue={(v) => setIdent({ interpretation: v })} />
+      {error && <ErrorBox error={error} />}
+    </Modal>
+  );
+}
+
+interface Recommendation { recommended_value: number | null; current_allocation_value: number; current_allocation_profile_state?: { state: string } }
+interface ModelRecs { model_id: string; cpu_min: Recommendation; cpu_max: Recommendation; memory_min: Recommendation; memory_max: Recommendation; profiled_instances: number; last_updated: string | null }
+
+function Recommendations() {
+  const recs = useLoad(() => api<{ last_updated: string | null; model_recommendations: ModelRecs[] }>('/api/recommendations'), []);
+  const confirm = useConfirm();
+  const cell = (r: Recommendation) => `${Math.round(r.current_allocation_value)} → ${r.recommended_value != null ? Math.round(r.recommended_value) : '—'}`;
+  return (
+    <section class="card" aria-labelledby="recs">
+      <h2 id="recs">Resource recommendations</h2>
+      <p class="muted">From measured CPU and memory of past instances. Current allocation → recommended (CPU in millicores, memory in MiB).</p>
+      {recs.loading && <Spinner label="Loading recommendations…" />}
+      {recs.error && <ErrorBox error={recs.error} onRetry={recs.reload} />}
+      {recs.data && recs.data.model_recommendations.length === 0 && <Empty title="No recommendations yet: they need finished instances to measure." />}
+      {recs.data && recs.data.model_recommendations.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead><tr><th scope="col">Model</th><th scope="col">CPU request</th><th scope="col">CPU limit</th><th scope="col">Memory request</th><th scope="col">Memory limit</th><th scope="col">Instances measured</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {recs.data.model_recommendations.map((r) => (
+                <tr key={r.model_id}>
+                  <td class="mono">{r.model_id}</td><td>{cell(r.cpu_min)}</td><td>{cell(r.cpu_max)}</td><td>{cell(r.memory_min)}</td><td>{cell(r.memory_max)}</td><td>{r.profiled_instances}</td>
+                  <td><Button onClick={() => confirm.ask(`Apply recommendations to ${r.model_id}?`, 'The model’s CPU and memory requests and limits change to the recommended values; new instances use them.', 'Apply', async () => {
+                    await api('/api/recommendations/apply', { body: { recommendations: r } });
+                    toast(`Recommendations applied to ${r.model_id}.`);
+                    recs.reload();
+                  })}>Apply</Button></td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {confirm.dialog}
+    </section>
+  );
+}
+
+export function ModelsAdminPage() {
+  const models = useLoad(() => api<Items<Model>>('/api/models'), []);
+  const [q, setQ] = useState('');
+  const [form, setForm] = useState<{ f: Form; creating: boolean } | null>(null);
+  const confirm = useConfirm();
+  const items = (models.data?.items ?? []).filter((m) => m.id.includes(q.trim().toLowerCase()) || (m.details.identification_details?.title ?? '').toLowerCase().includes(q.trim().toLowerCase()));
+
+  const toggle = async (m: Model) => {
+    try {
+      await api(`/api/models/${m.id}`, { method: 'PUT', body: { id: m.id, enabled: !m.enabled, details: m.details, last_updated: m.last_updated } });
+      toast(`${m.id} ${m.enabled ? 'disabled' : 'enabled'}.`);
+      models.reload();
+    } catch (e) {
+      toast((e as Error).message, 'error');
+    }
+  };
+  return (
+    <Page title="Manage models" actions={<Button kind="primary" onClick={() => setForm({ f: { id: '', enabled: true, details: blankDetails(), last_updated: null }, creating: true })}>New model</Button>}>
+      <div class="filters"><TextInput label="Search" type="search" value={q} onValue={setQ} placeholder="id or title" /></div>
+      {models.loading && <Spinner label="Loading models…" />}
+      {models.error && <ErrorBox error={models.error} onRetry={models.reload} />}
+      {models.data && items.length === 0 && <Empty title="No model matches." />}
+      {items.length > 0 && (
+        <div class="table-wrap">
+          <table>
+            <thead><tr><th scope="col">Enabled</th><th scope="col">Model</th><th scope="col">Resources</th><th scope="col">Mode</th><th scope="col">Cache</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+            <tbody>
+              {items.map((m) => {
+                const r = m.details.k8s_resources;
+                return (
+                  <tr key={m.id} data-model-id={m.id}>
+                    <td><input type="checkbox" checked={m.enabled} onChange={() => toggle(m)} aria-label={`${m.id} enabled`} /></td>
+                    <td><span class="mono">{m.id}</span><br /><span class="small muted">{m.details.identification_details?.title}</span></td>
+                    <td class="small">CPU {r.cpu_request}–{r.cpu_limit ?? '∞'} m<br />Memory {r.memory_request}–{m.details.disable_memory_limit ? '∞' : r.memory_limit ?? '∞'} MiB</td>
+                    <td>{m.details.execution_mode}</td>
+                    <td>{m.details.cache_enabled ? 'Yes' : 'No'}</td>
+                    <td class="small">{formatDate(m.last_updated)}</td>
+                    <td class="actions">
+                      <Button kind="ghost" onClick={() => setForm({ f: { id: m.id, enabled: m.enabled, details: m.details, last_updated: m.last_updated }, creating: false })} aria-label={`Edit ${m.id}`}>Edit</Button>
+                      <Button kind="ghost" onClick={() => confirm.ask(`Clear the cache of ${m.id}?`, 'Every cached result of this model is deleted; later requests compute them again.', 'Clear the cache', async () => {
+                        const res = await api<{ deleted: number }>(`/api/models/${m.id}/cache`, { method: 'DELETE' });
+                        toast(`${res.deleted} cached results of ${m.id} deleted.`);
+                      })} aria-label={`Clear the cache of ${m.id}`}>Clear cache</Button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {can('K8S_ADMIN') && <Recommendations />}
+      {form && <ModelForm initial={form.f} creating={form.creating} onClose={() => setForm(null)} onSaved={() => { setForm(null); models.reload(); }} />}
+      {confirm.dialog}
+    </Page>
+  );
+}
