@@ -1,0 +1,559 @@
+// Browser tests of the web UI: starts its own hub (HUB_BINARY) on a scratch data dir and a
+// free port, drives Debian's Chromium with playwright-core, and writes a screenshot of every
+// page at desktop and phone width to E2E_OUTPUT.
+//
+//   HUB_BINARY   the ersilia-hub binary (required)
+//   WEB_DIST     the built UI (web/dist); playwright-core is taken from web/node_modules
+//   E2E_OUTPUT   screenshot folder (default: ./e2e-screenshots)
+//   SHARED_DATA  ../shared/data (molecules_50k.csv)
+//   CHROMIUM     the browser (default /usr/bin/chromium)
+//   E2E_ONLY     run only the tests whose name contains this text
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const source = resolve(here, '../..');
+const hubBinary = process.env.HUB_BINARY;
+const webDist = resolve(process.env.WEB_DIST ?? join(source, 'web/dist'));
+const output = resolve(process.env.E2E_OUTPUT ?? 'e2e-screenshots');
+const sharedData = resolve(process.env.SHARED_DATA ?? join(source, '../shared/data'));
+const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const SKIP = 77;
+
+if (!hubBinary || !existsSync(hubBinary)) {
+  console.error('HUB_BINARY must name the ersilia-hub binary');
+  process.exit(1);
+}
+if (!existsSync(join(webDist, 'index.html'))) {
+  console.error(`no built UI at ${webDist}: run (cd web && npm run build)`);
+  process.exit(1);
+}
+if (!existsSync(chromium)) {
+  console.error(`no browser at ${chromium}; install Debian's chromium (scripts/setup.sh)`);
+  process.exit(SKIP);
+}
+const require = createRequire(join(webDist, '..', 'package.json'));
+const { chromium: browserType } = require('playwright-core');
+
+const ADMIN = { username: 'root', password: 'root-password-123', email: 'root@example.org' };
+const MODEL = 'eos3b5e'; // molecular weight: fast, built in
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+
+// ---------------------------------------------------------------- the hub
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.on('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+async function startHub() {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'hub-e2e-'));
+  const settings = {
+    data_dir: dataDir,
+    web_dir: webDist,
+    'auth.initial_admin.username': ADMIN.username,
+    'auth.initial_admin.email': ADMIN.email,
+    'auth.initial_admin.password': ADMIN.password,
+    'auth.password.ops_limit': '1',
+    'auth.password.mem_limit': '8MiB',
+    'auth.rate_limit.login': '1000/1m',
+    'auth.rate_limit.signup': '1000/1m',
+    'auth.rate_limit.anonymous_login': '1000/1m',
+    'auth.rate_limit.forgot_password': '1000/1m',
+    'models.public_catalog': 'true',
+    'runtime.metrics_interval': '1s',
+    'log.level': 'warn',
+  };
+  const args = ['serve', '--port', String(port)];
+  for (const [k, v] of Object.entries(settings)) args.push('--set', `${k}=${v}`);
+  const child = spawn(hubBinary, args, { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`the hub exited (${child.exitCode}):\n${log}`);
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  return {
+    base, dataDir, log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on('exit', ok)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+
+// The hub's API from Node, with a session or a Bearer token.
+function client(base) {
+  const call = async (method, path, { token, body, expect } = {}) => {
+    const headers = {};
+    if (token) headers.Authorization = token.startsWith('Ersilia') ? token : `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const r = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await r.text();
+    if (expect !== undefined) assert.equal(r.status, expect, `${method} ${path}: ${r.status} ${text}`);
+    else assert.ok(r.ok, `${method} ${path}: ${r.status} ${text}`);
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  };
+  return {
+    call,
+    login: async (username, password) => {
+      const encoding = Buffer.from(`${username}:${password}`).toString('base64');
+      return call('POST', '/api/auth/login', { body: { encoding, auth_type: 'ErsiliaUser' } });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- browser helpers
+
+let browser;
+const consoleErrors = [];
+const shots = [];
+
+async function newPage(hub) {
+  const context = await browser.newContext({ viewport: DESKTOP, baseURL: hub.base, acceptDownloads: true });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15_000);
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+  return { context, page };
+}
+
+// Desktop and phone screenshots of what the page shows now.
+async function shoot(page, name) {
+  mkdirSync(output, { recursive: true });
+  await page.waitForLoadState('networkidle').catch(() => {});
+  for (const [suffix, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+    await page.setViewportSize(size);
+    await sleep(150);
+    const file = join(output, `${name}-${suffix}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    shots.push(file);
+  }
+  await page.setViewportSize(DESKTOP);
+}
+
+async function signInUi(page, username, password) {
+  await page.goto('/signin');
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL('**/requests');
+}
+
+async function waitForStatus(page, status, timeout = 60_000) {
+  await page.locator(`.status-card .pill-${status.toLowerCase()}`).waitFor({ timeout });
+}
+
+async function confirmDialog(page, name) {
+  const dialog = page.locator('dialog[open]');
+  await dialog.getByRole('button', { name }).click();
+  await dialog.waitFor({ state: 'detached' }).catch(() => {});
+  await page.waitForFunction(() => !document.querySelector('dialog[open]'));
+}
+
+// ---------------------------------------------------------------- the tests
+
+const state = {};
+
+async function publicPages(hub) {
+  const { context, page } = await newPage(hub);
+  await page.goto('/');
+  await page.locator('.model-card').first().waitFor();
+  assert.ok((await page.locator('.model-card').count()) >= 5, 'the public catalogue lists the built-in models');
+  await shoot(page, 'catalogue');
+
+  await page.getByLabel('Search models').fill('weight');
+  await page.getByRole('link', { name: 'Molecular weight', exact: true }).click();
+  await page.waitForURL(`**/models/${MODEL}`);
+  await page.getByText('How to read the output').waitFor();
+  await page.getByText('https://www.rdkit.org/docs/RDKit_Book.html').waitFor();
+  await shoot(page, 'model-details');
+
+  for (const [path, name, text] of [
+    ['/signin', 'signin', 'With a personal key'],
+    ['/signup', 'signup', 'Create an account'],
+    ['/forgot-password', 'forgot-password', 'Send the reset link'],
+    ['/reset-password?token=abc', 'reset-password', 'Set the password'],
+    ['/no-such-page', 'not-found', 'Page not found'],
+  ]) {
+    await page.goto(path);
+    await page.getByText(text).first().waitFor();
+    await shoot(page, name);
+  }
+
+  // Forgotten password: the same answer whether or not the account exists.
+  await page.goto('/forgot-password');
+  await page.getByLabel('Username').fill(ADMIN.username);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByRole('button', { name: 'Send the reset link' }).click();
+  await page.getByText('Check your email').waitFor();
+  await shoot(page, 'forgot-password-sent');
+
+  // Signing up insists on an email.
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill('noemail');
+  await page.getByLabel('Password', { exact: true }).fill('long enough password');
+  await page.getByLabel('Repeat the password').fill('long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('An email address is required').waitFor();
+  await context.close();
+}
+
+async function anonymousUpload(hub) {
+  const fixture = join(hub.dataDir, 'molecules_100.csv');
+  const lines = readFileSync(join(sharedData, 'molecules_50k.csv'), 'utf8').split(/\r?\n/).slice(0, 101);
+  writeFileSync(fixture, lines.join('\n') + '\n');
+  const molecules = lines.slice(1);
+
+  const { context, page } = await newPage(hub);
+  await page.goto('/start');
+  const key = (await page.getByTestId('personal-key').textContent()).trim();
+  assert.match(key, /^[0-9a-f-]{36}$/);
+  await page.getByText('Keep it.').waitFor();
+  await shoot(page, 'start');
+  await page.getByRole('button', { name: /I have kept my key/ }).click();
+  await page.getByRole('link', { name: 'Submit molecules' }).first().waitFor();
+  await shoot(page, 'start-done');
+  state.key = key;
+
+  await page.goto(`/submit?model=${MODEL}`);
+  await page.getByRole('tab', { name: 'Upload a file' }).click();
+  await page.setInputFiles('input[type=file]', fixture);
+  await page.getByTestId('preview-summary').getByText('100 rows').waitFor();
+  assert.match(await page.getByTestId('preview-summary').textContent(), /first line is read as a header/);
+  await shoot(page, 'submit-file');
+  await page.getByRole('button', { name: 'Submit 100 rows' }).click();
+  await page.waitForURL(/\/requests\/\d+$/);
+  const id = Number(page.url().split('/').pop());
+  state.anonymousRequest = id;
+
+  // Live progress: the status card follows the events until the request completes.
+  await page.getByRole('progressbar', { name: 'Progress' }).waitFor();
+  await waitForStatus(page, 'COMPLETED');
+  await page.getByTestId('progress-text').getByText('100 %').waitFor();
+  const table = page.getByTestId('results-table');
+  await table.locator('tbody tr').first().waitFor();
+  assert.equal(await table.locator('tbody tr').count(), 25, 'a page of 25 rows');
+  assert.equal((await table.locator('tbody tr').first().locator('td').nth(1).textContent()).trim(), molecules[0]);
+  await page.getByText('Rows 1–25 of 100').waitFor();
+  await shoot(page, 'request-completed');
+  await page.getByRole('button', { name: 'Next →' }).click();
+  await page.getByText('Rows 26–50 of 100').waitFor();
+  assert.equal((await table.locator('tbody tr').first().locator('td').nth(1).textContent()).trim(), molecules[25]);
+
+  // The CSV download: a header and one row per molecule, in input order.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  assert.equal(download.suggestedFilename(), `ersiliahub_${MODEL}_${id}.csv`);
+  const csv = readFileSync(await download.path(), 'utf8').trim().split(/\r?\n/);
+  assert.equal(csv.length, 101, 'header + 100 rows');
+  const header = csv[0].split(',');
+  const input = header.indexOf('input');
+  assert.ok(input >= 0, `an input column in ${csv[0]}`);
+  const weight = header.findIndex((h) => /mol|weight|mw/i.test(h) && h !== 'input');
+  csv.slice(1).forEach((line, i) => {
+    const cells = line.match(/("([^"]|"")*"|[^,]*)(,|$)/g).map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '').replace(/""/g, '"'));
+    assert.equal(cells[input], molecules[i], `row ${i + 1} is molecule ${i + 1}`);
+    if (weight >= 0) assert.ok(Number(cells[weight]) > 0, `row ${i + 1} has a molecular weight`);
+  });
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download JSON' }).click()]);
+  assert.equal(json.suggestedFilename(), `ersiliahub_${MODEL}_${id}.json`);
+
+  await page.goto('/requests');
+  await page.locator(`tr[data-request-id="${id}"] .pill-completed`).waitFor();
+  await shoot(page, 'my-requests');
+  await context.close();
+}
+
+async function sameKeyElsewhere(hub) {
+  assert.ok(state.key, 'needs the anonymous test');
+  const { context, page } = await newPage(hub);
+  await page.goto('/signin');
+  await page.getByLabel('Personal key').fill(state.key.toUpperCase());
+  await page.getByRole('button', { name: 'Continue with this key' }).click();
+  await page.waitForURL('**/requests');
+  await page.locator(`tr[data-request-id="${state.anonymousRequest}"]`).waitFor();
+  assert.equal(await page.locator('tbody tr').count(), 1, 'the key sees its own request only');
+  await page.goto('/account');
+  await page.getByText(state.key).waitFor();
+  await shoot(page, 'account-key');
+  await context.close();
+}
+
+async function signupAndCache(hub) {
+  const api = client(hub.base);
+  const admin = await api.login(ADMIN.username, ADMIN.password);
+  const model = await api.call('GET', `/api/models/${MODEL}`, { token: admin.session.session_token });
+  await api.call('PUT', `/api/models/${MODEL}`, {
+    token: admin.session.session_token,
+    body: { id: MODEL, enabled: true, details: { ...model.details, cache_enabled: true }, last_updated: model.last_updated },
+  });
+
+  const { context, page } = await newPage(hub);
+  await page.goto('/signup');
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('First name').fill('Alice');
+  await page.getByLabel('Last name').fill('Liddell');
+  await page.getByLabel('Email').fill('alice@example.org');
+  await page.getByLabel('Password', { exact: true }).fill('through the looking glass');
+  await page.getByLabel('Repeat the password').fill('through the looking glass');
+  await shoot(page, 'signup-filled');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.waitForURL('**/submit');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('link', { name: 'Sign in' }).waitFor();
+
+  await signInUi(page, 'alice', 'through the looking glass');
+  await page.getByText('No requests yet.').waitFor();
+  await shoot(page, 'my-requests-empty');
+
+  const smiles = ['CCO', 'CCN', 'CCC', 'c1ccccc1', 'CC(=O)O', 'not a smiles'];
+  const submit = async () => {
+    await page.goto(`/submit?model=${MODEL}`);
+    await page.getByLabel(/SMILES, one per line/).fill(['smiles', ...smiles].join('\n'));
+    await page.getByLabel('The first line is a header').check();
+    await page.getByText('1 will be rejected').waitFor();
+    await page.getByLabel('Contribute these results to the shared cache').check();
+    await page.getByRole('button', { name: 'Submit 6 rows' }).click();
+    await page.waitForURL(/\/requests\/\d+$/);
+    await waitForStatus(page, 'COMPLETED');
+  };
+  await submit();
+  await page.getByText('Rows the hub could not read').or(page.locator('td.bad')).first().waitFor();
+  await shoot(page, 'submit-paste');
+  await submit();
+  const cached = page.locator('.dl div', { hasText: 'From the cache' }).locator('dd');
+  await page.waitForFunction((el) => Number(el.textContent) > 0, await cached.elementHandle(), { timeout: 10_000 });
+  assert.equal(Number(await cached.textContent()), 5, 'the second run comes from the cache');
+  await shoot(page, 'request-cached');
+  state.alice = await page.evaluate(() => JSON.parse(localStorage.getItem('ersilia-hub.login')));
+  await context.close();
+}
+
+async function operatorPages(hub) {
+  const { context, page } = await newPage(hub);
+  await signInUi(page, ADMIN.username, ADMIN.password);
+  for (const label of ['All requests', 'Instances', 'Manage models', 'Users', 'Statistics']) {
+    await page.getByRole('link', { name: label, exact: true }).waitFor();
+  }
+
+  // All requests: filter by model and status.
+  await page.goto('/admin/requests');
+  await page.locator('tr[data-request-id]').first().waitFor();
+  await page.getByLabel('Status').selectOption('COMPLETED');
+  await page.getByLabel('Model').selectOption(MODEL);
+  await page.locator('tr[data-request-id] .pill-completed').first().waitFor();
+  await shoot(page, 'admin-requests');
+  await page.getByLabel('Status').selectOption('CANCELLED');
+  await page.getByText('No request matches these filters.').waitFor();
+
+  // Instances: start one, read its logs, stop it (confirmed).
+  await page.goto('/admin/instances');
+  await page.getByLabel('Start an instance of').selectOption(MODEL);
+  await page.getByRole('button', { name: 'Start', exact: true }).click();
+  await page.locator('.instance').first().waitFor({ timeout: 30_000 });
+  await sleep(2500); // a few samples for the CPU and memory lines
+  await shoot(page, 'admin-instances');
+  await page.locator('.instance').first().getByRole('button', { name: 'Logs' }).click();
+  await page.locator('dialog[open]').waitFor();
+  await shoot(page, 'admin-instance-logs');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
+  await page.locator('.instance').first().getByRole('button', { name: 'Stop' }).click();
+  await shoot(page, 'admin-instance-stop-confirm');
+  await confirmDialog(page, 'Stop the instance');
+  await page.getByText('Instance termination requested.').waitFor();
+
+  // Models: disable and re-enable, edit and save, import details, clear the cache.
+  await page.goto('/admin/models');
+  const row = page.locator(`tr[data-model-id="${MODEL}"]`);
+  await row.waitFor();
+  await shoot(page, 'admin-models');
+  await row.getByLabel(`${MODEL} enabled`).uncheck();
+  await page.getByText(`${MODEL} disabled.`).waitFor();
+  await row.getByLabel(`${MODEL} enabled`).check();
+  await page.getByText(`${MODEL} enabled.`).waitFor();
+  await row.getByRole('button', { name: `Edit ${MODEL}` }).click();
+  await page.locator('dialog[open]').getByLabel('Interpretation').fill('Molecular weight in g/mol (edited)');
+  await shoot(page, 'admin-model-edit');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Save' }).click();
+  await page.getByText(`Model ${MODEL} saved.`).waitFor();
+  await row.getByRole('button', { name: `Clear the cache of ${MODEL}` }).click();
+  await confirmDialog(page, 'Clear the cache');
+  await page.getByText(/cached results of eos3b5e deleted/).waitFor();
+  await page.getByRole('heading', { name: 'Resource recommendations' }).waitFor();
+  const apply = page.getByRole('button', { name: 'Apply', exact: true });
+  if (await apply.count()) {
+    await apply.first().click();
+    await confirmDialog(page, 'Apply');
+    await page.getByText(/Recommendations applied/).waitFor();
+  }
+  await page.getByRole('button', { name: 'New model' }).click();
+  await page.locator('dialog[open]').getByLabel('Model id').fill('eos-ui-test');
+  await page.locator('dialog[open]').getByLabel('Description').fill('A model created from the browser test');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Model eos-ui-test saved.').or(page.locator('dialog[open] .notice-error')).first().waitFor();
+  await shoot(page, 'admin-model-new');
+  if (await page.locator('dialog[open]').count()) await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
+
+  // Users: search, permissions, new password, clear data, delete (confirmed).
+  const api = client(hub.base);
+  await api.call('POST', '/api/auth/signup', { body: { user: { username: 'bob', first_name: 'Bob', last_name: 'B', email: 'bob@example.org' }, password: 'bob password 123' } });
+  await page.goto('/admin/users');
+  await page.locator('tr[data-username="alice"]').waitFor();
+  await shoot(page, 'admin-users');
+  await page.getByLabel('Search').fill('bo');
+  await page.locator('tr[data-username="bob"]').waitFor();
+  assert.equal(await page.locator('tr[data-username="alice"]').count(), 0);
+  const bob = page.locator('tr[data-username="bob"]');
+  await bob.getByRole('button', { name: 'Permissions of bob' }).click();
+  await page.locator('dialog[open]').getByLabel(/MANAGE_WORK_REQUESTS/).check();
+  await shoot(page, 'admin-user-permissions');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Save permissions' }).click();
+  await page.getByText('Permissions of bob updated.').waitFor();
+  await bob.getByRole('button', { name: 'New password for bob' }).click();
+  await page.locator('dialog[open]').getByLabel('New password').fill('a brand new password');
+  await page.locator('dialog[open]').getByRole('button', { name: 'Set password' }).click();
+  await page.getByText(/New password set for bob/).waitFor();
+  await api.login('bob', 'a brand new password');
+  await bob.getByRole('button', { name: 'Clear the data of bob' }).click();
+  await confirmDialog(page, 'Clear data');
+  await page.getByText(/requests of bob deleted/).waitFor();
+  await bob.getByRole('button', { name: 'Delete bob' }).click();
+  await shoot(page, 'admin-user-delete-confirm');
+  await confirmDialog(page, 'Delete the user');
+  await page.getByText('bob deleted.').waitFor();
+  await page.getByText('No user matches.').waitFor();
+
+  // Statistics: charts of what the other tests ran; change the period; export.
+  await page.goto('/admin/stats');
+  await page.getByText('Requests per day').waitFor();
+  await page.getByText('Processing time by input size').waitFor();
+  await shoot(page, 'admin-stats');
+  await page.getByLabel('Period').selectOption('7');
+  await page.getByText('Requests per day').waitFor();
+  const [stats] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download CSV' }).click()]);
+  assert.match(readFileSync(await stats.path(), 'utf8'), new RegExp(`^model_id,.*\\n${MODEL},`, 's'));
+
+  await page.goto('/account');
+  await page.getByText('Change password').first().waitFor();
+  await shoot(page, 'account');
+  await context.close();
+}
+
+async function permissionsEnforced(hub) {
+  assert.ok(state.alice, 'needs the signup test');
+  const { context, page } = await newPage(hub);
+  await signInUi(page, 'alice', 'through the looking glass');
+  for (const label of ['All requests', 'Instances', 'Manage models', 'Users', 'Statistics']) {
+    assert.equal(await page.getByRole('link', { name: label, exact: true }).count(), 0, `no ${label} link`);
+  }
+  for (const path of ['/admin/requests', '/admin/instances', '/admin/models', '/admin/users', '/admin/stats']) {
+    await page.goto(path);
+    await page.getByText('which your identity does not have').waitFor();
+  }
+  await shoot(page, 'forbidden');
+
+  const login = await page.evaluate(() => JSON.parse(localStorage.getItem('ersilia-hub.login')));
+  const header = `${login.session.auth_type} ${Buffer.from(JSON.stringify(login.session)).toString('base64')}`;
+  const api = client(hub.base);
+  for (const [method, path, body] of [
+    ['GET', '/api/users'],
+    ['GET', '/api/instances'],
+    ['GET', '/api/recommendations'],
+    ['GET', '/api/work-request-stats'],
+    ['POST', '/api/models', { id: 'eosnope', details: { description: 'no' } }],
+    ['PUT', `/api/users/${login.user.id}/permissions`, { permissions: ['ADMIN'] }],
+  ]) {
+    await api.call(method, path, { token: header, body, expect: 403 });
+  }
+  await context.close();
+}
+
+async function phoneNavigation(hub) {
+  const { context, page } = await newPage(hub);
+  await page.setViewportSize(PHONE);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Menu' }).click();
+  await page.getByRole('link', { name: 'Start without an account' }).click();
+  await page.getByTestId('personal-key').waitFor();
+  await page.keyboard.press('Tab');
+  await page.screenshot({ path: join(output, 'phone-menu-phone.png') });
+  await context.close();
+}
+
+const TESTS = [
+  ['public pages', publicPages],
+  ['anonymous upload, progress, results, download', anonymousUpload],
+  ['the same key in a fresh browser', sameKeyElsewhere],
+  ['signup, login, cached submission', signupAndCache],
+  ['operator pages and their actions', operatorPages],
+  ['permissions hide pages and the API answers 403', permissionsEnforced],
+  ['phone navigation', phoneNavigation],
+];
+
+async function main() {
+  rmSync(output, { recursive: true, force: true });
+  mkdirSync(output, { recursive: true });
+  const hub = await startHub();
+  browser = await browserType.launch({ executablePath: chromium, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  const failures = [];
+  const started = Date.now();
+  try {
+    for (const [name, test] of TESTS) {
+      if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) continue;
+      const t0 = Date.now();
+      const before = consoleErrors.length;
+      try {
+        await test(hub);
+        assert.deepEqual(consoleErrors.slice(before), [], 'no console errors');
+        console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (e) {
+        failures.push(name);
+        console.log(`FAIL ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n     ${String(e.stack ?? e).split('\n').slice(0, 6).join('\n     ')}`);
+        if (consoleErrors.length > before) console.log(`     console: ${consoleErrors.slice(before).join('\n     ')}`);
+      }
+    }
+  } finally {
+    await browser.close();
+    await hub.stop();
+  }
+  console.log(`${shots.length} screenshots in ${output}; ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  if (failures.length) {
+    console.log(`${failures.length} failed: ${failures.join('; ')}\nhub log (last lines):\n${hub.log().split('\n').slice(-30).join('\n')}`);
+    process.exit(1);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
