@@ -130,11 +130,11 @@ function Recommendations() {
               {recs.data.model_recommendations.map((r) => (
                 <tr key={r.model_id}>
                   <td class="mono">{r.model_id}</td><td>{cell(r.cpu_min)}</td><td>{cell(r.cpu_max)}</td><td>{cell(r.memory_min)}</td><td>{cell(r.memory_max)}</td><td>{r.profiled_instances}</td>
-                  <td><Button onClick={() => confirm.ask(`Apply recommendations to ${r.model_id}?`, 'The model’s CPU and memory requests and limits change to the recommended values; new instances use them.', 'Apply', async () => {
+                  <td>{[r.cpu_min, r.cpu_max, r.memory_min, r.memory_max].every((x) => x.recommended_value == null) ? <span class="muted small">not measured yet</span> : <Button onClick={() => confirm.ask(`Apply recommendations to ${r.model_id}?`, 'The model’s CPU and memory requests and limits change to the recommended values; new instances use them.', 'Apply', async () => {
                     await api('/api/recommendations/apply', { body: { recommendations: r } });
                     toast(`Recommendations applied to ${r.model_id}.`);
                     recs.reload();
-                  })}>Apply</Button></td>
+                  })}>Apply</Button>}</td>
                 </tr>
               ))}
             </tbody>
@@ -153,12 +153,16 @@ export function ModelsAdminPage() {
   const confirm = useConfirm();
   const items = (models.data?.items ?? []).filter((m) => m.id.includes(q.trim().toLowerCase()) || (m.details.identification_details?.title ?? '').toLowerCase().includes(q.trim().toLowerCase()));
 
+  // Optimistic: the box flips at once and flips back when the hub refuses.
+  const replace = (m: Model) => models.data && models.setData({ items: models.data.items.map((x) => (x.id === m.id ? m : x)) });
   const toggle = async (m: Model) => {
+    replace({ ...m, enabled: !m.enabled });
     try {
-      await api(`/api/models/${m.id}`, { method: 'PUT', body: { id: m.id, enabled: !m.enabled, details: m.details, last_updated: m.last_updated } });
+      const saved = await api<Model>(`/api/models/${m.id}`, { method: 'PUT', body: { id: m.id, enabled: !m.enabled, details: m.details, last_updated: m.last_updated } });
+      replace(saved);
       toast(`${m.id} ${m.enabled ? 'disabled' : 'enabled'}.`);
-      models.reload();
     } catch (e) {
+      replace(m);
       toast((e as Error).message, 'error');
     }
   };

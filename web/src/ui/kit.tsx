@@ -265,7 +265,7 @@ export function Toasts() {
     <div class="toasts" aria-live="polite">
       {toasts.map((t) => (
         <div key={t.id} class={`toast toast-${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
-          {t.text}
+          <span>{t.text}</span>
           <button type="button" class="toast-close" aria-label="Dismiss"
             onClick={() => { toasts = toasts.filter((x) => x.id !== t.id); toastListeners.forEach((l) => l()); }}>×</button>
         </div>
