@@ -46,7 +46,7 @@ export function SignInPage({ next }: { next: string | null }) {
 }
 
 // Sign in again with a personal key someone kept.
-function KeyCard() {
+function KeyCard({ title = 'With a personal key', offerNew = true }: { title?: string; offerNew?: boolean }) {
   const [key, setKey] = useState(localStorage.getItem(LAST_KEY) ?? '');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -70,11 +70,11 @@ function KeyCard() {
   };
   return (
     <form class="card form" onSubmit={submit}>
-      <h2>With a personal key</h2>
+      <h2>{title}</h2>
       <p class="muted">Paste the key you kept to see your earlier requests.</p>
       <TextInput label="Personal key" value={key} onValue={setKey} error={error} name="key" autoComplete="off" spellcheck={false} class="mono" />
       <Button kind="primary" type="submit" busy={busy} disabled={!key.trim()}>Continue with this key</Button>
-      <p class="muted">No key yet? <Link href="/start">Get one</Link>.</p>
+      {offerNew && <p class="muted">No key yet? <Link href="/start">Get one</Link>.</p>}
     </form>
   );
 }
@@ -130,7 +130,7 @@ export function StartPage() {
             </>
           )}
         </div>
-        <KeyCard />
+        <KeyCard title="Already have a key?" offerNew={false} />
       </div>
     </Page>
   );
