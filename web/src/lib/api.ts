@@ -38,6 +38,7 @@ export interface RequestOptions {
   query?: Record<string, string | number | boolean | readonly string[] | undefined | null>;
   signal?: AbortSignal;
   raw?: boolean; // return the Response itself
+  accept?: string;
 }
 
 export function withQuery(path: string, query?: RequestOptions['query']): string {
@@ -53,7 +54,7 @@ export function withQuery(path: string, query?: RequestOptions['query']): string
 }
 
 export async function fetchApi(path: string, options: RequestOptions = {}): Promise<Response> {
-  const headers: Record<string, string> = { Accept: 'application/json', ...authHeaders() };
+  const headers: Record<string, string> = { Accept: options.accept ?? 'application/json', ...authHeaders() };
   let body: BodyInit | undefined;
   if (options.body instanceof FormData || options.body instanceof Blob) {
     body = options.body;
@@ -103,7 +104,7 @@ export async function download(path: string, filename: string): Promise<void> {
 export async function readEvents(
   path: string, onEvent: (event: string, data: string) => void, signal: AbortSignal,
 ): Promise<void> {
-  const response = await fetchApi(path, { signal });
+  const response = await fetchApi(path, { signal, accept: 'text/event-stream' });
   if (!response.body) return;
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';

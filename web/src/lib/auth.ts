@@ -40,7 +40,11 @@ function schedule() {
   if (!login) return;
   const delay = refreshDelayMs(login.session, Date.now());
   if (delay === 0) {
+    // A personal key this browser kept can simply open a new session.
+    const key = localStorage.getItem(LAST_KEY);
+    const anonymous = login.session.auth_type === 'ErsiliaAnonymous' && key === login.session.session_id;
     set(null, 'Your session expired. Please sign in again.');
+    if (anonymous && key) startAnonymous(key).catch(() => {});
     return;
   }
   timer = setTimeout(refresh, delay);
