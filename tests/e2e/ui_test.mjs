@@ -153,6 +153,8 @@ async function shoot(page, name) {
   mkdirSync(output, { recursive: true });
   await page.waitForLoadState('networkidle').catch(() => {});
   const modal = (await page.locator('dialog[open]').count()) > 0;
+  // Toasts come and go; they would only cover what the screenshot is for.
+  await page.evaluate(() => document.querySelectorAll('.toasts').forEach((t) => (t.style.display = 'none')));
   for (const [suffix, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(size);
     await sleep(150);
@@ -160,6 +162,7 @@ async function shoot(page, name) {
     await page.screenshot({ path: file, fullPage: !modal });
     shots.push(file);
   }
+  await page.evaluate(() => document.querySelectorAll('.toasts').forEach((t) => (t.style.display = '')));
   await page.setViewportSize(DESKTOP);
 }
 
@@ -253,8 +256,14 @@ async function anonymousUpload(hub) {
   await page.getByTestId('preview-summary').getByText('100 rows').waitFor();
   assert.match(await page.getByTestId('preview-summary').textContent(), /first line is read as a header/);
   await shoot(page, 'submit-file');
+  const events = [];
+  page.on('response', (r) => {
+    if (/\/api\/work-requests\/\d+\/events$/.test(r.url())) events.push(r.status());
+  });
+  const first = page.waitForResponse((r) => /\/api\/work-requests\/\d+$/.test(r.url()));
   await page.getByRole('button', { name: 'Submit 100 rows' }).click();
   await page.waitForURL(/\/requests\/\d+$/);
+  const initial = (await (await first).json()).request_status;
   const id = Number(page.url().split('/').pop());
   state.anonymousRequest = id;
 
@@ -262,6 +271,8 @@ async function anonymousUpload(hub) {
   await page.getByRole('progressbar', { name: 'Progress' }).waitFor();
   await waitForStatus(page, 'COMPLETED');
   await page.getByTestId('progress-text').getByText('100 %').waitFor();
+  if (initial !== 'COMPLETED') assert.deepEqual(events.slice(0, 1), [200], 'progress followed over the event stream');
+  console.log(`     (request ${id} was ${initial} when its page opened; ${events.length} event streams)`);
   const table = page.getByTestId('results-table');
   await table.locator('tbody tr').first().waitFor();
   assert.equal(await table.locator('tbody tr').count(), 25, 'a page of 25 rows');

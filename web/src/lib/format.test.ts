@@ -11,7 +11,7 @@ describe('format', () => {
   });
   it('bytes, counts, percents', () => {
     expect(formatBytes(512)).toBe('512 B');
-    expect(formatBytes(3.5 * 1024 * 1024)).toBe('3.5 MB');
+    expect(formatBytes(3.5 * 1024 * 1024)).toBe('3.5 MiB');
     expect(formatCount(1, 'molecule')).toBe('1 molecule');
     expect(formatCount(1200, 'molecule')).toBe('1,200 molecules');
     expect(formatPercent(0.9876)).toBe('98.8 %');

@@ -34,7 +34,7 @@ function Logs({ instance, onClose }: { instance: string; onClose: () => void }) 
 }
 
 export function InstancesPage() {
-  const list = useLoad(() => api<Items<Instance>>('/api/instances'), [], 5000);
+  const list = useLoad(() => api<Items<Instance>>('/api/instances'), [], 2000);
   const models = useLoad(() => api<Items<Model>>('/api/models'), []);
   const [logs, setLogs] = useState<string | null>(null);
   const [start, setStart] = useState('');
@@ -68,7 +68,7 @@ export function InstancesPage() {
   };
 
   return (
-    <Page title="Instances" lead="Model instances running now. CPU and memory are sampled every 5 s while this page is open.">
+    <Page title="Instances" lead="Model instances running now. CPU and memory are sampled every 2 s while this page is open; the lines show the last two minutes.">
       <div class="filters">
         <Field label="Start an instance of">
           {(id) => (

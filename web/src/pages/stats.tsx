@@ -80,10 +80,10 @@ export function StatsPage() {
               <div class="card"><StackedBarChart title="Requests per day" labels={dayList.map((d) => d.day.slice(5))}
                 series={[{ name: 'Completed', color: 'var(--ok)', values: dayList.map((d) => d.completed) }, { name: 'Failed', color: 'var(--bad)', values: dayList.map((d) => d.failed) }, { name: 'Other', color: 'var(--muted-fill)', values: dayList.map((d) => d.total - d.completed - d.failed) }]} /></div>
               <div class="card"><LineChart title="Success rate" unit="%" labels={dayList.map((d) => d.day.slice(5))}
-                series={[{ name: 'Success rate', color: 'var(--brand)', values: dayList.map((d) => (d.completed + d.failed ? (100 * d.completed) / (d.completed + d.failed) : 0)) }]} /></div>
-              <div class="card"><BarChart title="Processing time by model" unit="average, seconds" labels={models.map((m) => m.model_id)} format={(v) => formatDuration(v)}
+                series={[{ name: 'Success rate', color: 'var(--brand)', values: dayList.map((d) => (d.completed + d.failed ? (100 * d.completed) / (d.completed + d.failed) : NaN)) }]} format={(v) => `${Math.round(v)}`} /></div>
+              <div class="card"><BarChart title="Processing time by model" unit="average" labels={models.map((m) => m.model_id)} format={(v) => formatDuration(v)}
                 series={[{ name: 'Waiting', color: 'var(--muted-fill)', values: models.map((m) => Number(m.avg_all_request_start_time)) }, { name: 'Running', color: 'var(--brand)', values: models.map((m) => Number(m.avg_all_job_execution_time)) }]} /></div>
-              <div class="card"><BarChart title="Processing time by input size" unit="average end to end, seconds" labels={BUCKETS.map((b) => `${b} rows`)} format={(v) => formatDuration(v)}
+              <div class="card"><BarChart title="Processing time by input size" unit="average, end to end" labels={BUCKETS.map((b) => `${b} rows`)} format={(v) => formatDuration(v)}
                 series={[{ name: 'End to end', color: 'var(--accent)', values: bucketTime }]} /></div>
             </div>
           )}

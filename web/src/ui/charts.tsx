@@ -28,7 +28,7 @@ function Frame({ title, labels, series, unit, height = 180, format = (v) => Stri
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
   const totals = labels.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
-  const max = niceMax(kind === 'stack' ? Math.max(0, ...totals) : Math.max(0, ...series.flatMap((s) => s.values)));
+  const max = niceMax(kind === 'stack' ? Math.max(0, ...totals) : Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite))));
   const y = (v: number) => pad.t + h - (v / max) * h;
   const step = labels.length > 0 ? w / labels.length : w;
   const every = Math.max(1, Math.ceil(labels.length / 8));
@@ -48,10 +48,20 @@ function Frame({ title, labels, series, unit, height = 180, format = (v) => Stri
           <text key={l + i} x={pad.l + step * (i + 0.5)} y={height - pad.b + 16} text-anchor="middle" class="tick">{l}</text>
         ))}
         {kind === 'line'
-          ? series.map((s) => (
-              <polyline key={s.name} fill="none" stroke={s.color} stroke-width="2.5"
-                points={s.values.map((v, i) => `${pad.l + step * (i + 0.5)},${y(v)}`).join(' ')} />
-            ))
+          ? series.map((s) => {
+              // Missing values (NaN) break the line instead of dropping it to zero.
+              const segments: string[][] = [[]];
+              s.values.forEach((v, i) => {
+                if (Number.isFinite(v)) segments[segments.length - 1].push(`${pad.l + step * (i + 0.5)},${y(v)}`);
+                else if (segments[segments.length - 1].length) segments.push([]);
+              });
+              return (
+                <g key={s.name}>
+                  {segments.filter((p) => p.length > 1).map((p, k) => <polyline key={k} fill="none" stroke={s.color} stroke-width="2.5" points={p.join(' ')} />)}
+                  {s.values.map((v, i) => Number.isFinite(v) && <circle key={i} cx={pad.l + step * (i + 0.5)} cy={y(v)} r="3.5" fill={s.color}><title>{`${labels[i]}: ${format(v)}`}</title></circle>)}
+                </g>
+              );
+            })
           : labels.map((_, i) => {
               let base = 0;
               const bw = kind === 'stack' ? step * 0.7 : (step * 0.8) / Math.max(1, series.length);
@@ -74,7 +84,7 @@ function Frame({ title, labels, series, unit, height = 180, format = (v) => Stri
         <summary>Data table</summary>
         <table>
           <thead><tr><th scope="col">Label</th>{series.map((s) => <th scope="col" key={s.name}>{s.name}</th>)}</tr></thead>
-          <tbody>{labels.map((l, i) => <tr key={l + i}><th scope="row">{l}</th>{series.map((s) => <td key={s.name}>{format(s.values[i] ?? 0)}</td>)}</tr>)}</tbody>
+          <tbody>{labels.map((l, i) => <tr key={l + i}><th scope="row">{l}</th>{series.map((s) => <td key={s.name}>{Number.isFinite(s.values[i]) ? format(s.values[i]) : '—'}</td>)}</tr>)}</tbody>
         </table>
       </details>
     </figure>
