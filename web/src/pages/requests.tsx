@@ -45,13 +45,13 @@ export function RequestTable({ items, showUser, onCancel }: { items: WorkRequest
         <tbody>
           {items.map((r) => (
             <tr key={r.id} data-request-id={r.id}>
-              <td><Link href={`/requests/${r.id}`}>#{r.id}</Link></td>
-              <td class="mono">{r.model_id}</td>
-              {showUser && <td class="mono small">{r.user_id.slice(0, 8)}</td>}
-              <td>{formatDate(r.request_date)}</td>
-              <td>{r.input_size.toLocaleString('en')}</td>
-              <td><StatusPill status={r.request_status} /></td>
-              <td><ProgressCell r={r} /></td>
+              <td data-label="Request"><Link href={`/requests/${r.id}`}>#{r.id}</Link></td>
+              <td data-label="Model" class="mono">{r.model_id}</td>
+              {showUser && <td data-label="User" class="mono small">{r.user_id.slice(0, 8)}</td>}
+              <td data-label="Submitted">{formatDate(r.request_date)}</td>
+              <td data-label="Rows">{r.input_size.toLocaleString('en')}</td>
+              <td data-label="Status"><StatusPill status={r.request_status} /></td>
+              <td data-label="Progress"><ProgressCell r={r} /></td>
               <td class="actions">
                 {onCancel && !isFinal(r.request_status) && <Button kind="ghost" onClick={() => onCancel(r)} aria-label={`Cancel request ${r.id}`}>Cancel</Button>}
               </td>
