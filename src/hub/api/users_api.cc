@@ -89,9 +89,16 @@ Response ListUsers(auth::AuthModule& auth, Request& request, const Principal& pr
   if (!users.ok()) {
     return ErrorResponse(users.status(), request);
   }
+  // Each user's permissions too, so that an admin edits the user's set, not their own
+  // (upstream started from the caller's permissions).
   nlohmann::json items = nlohmann::json::array();
   for (const auto& user : *users) {
-    items.push_back(UserJson(user));
+    nlohmann::json item = UserJson(user);
+    auto permissions = auth.sessions().PermissionsOf(user.id, user.kind);
+    if (permissions.ok()) {
+      item["permissions"] = permissions->Names();
+    }
+    items.push_back(std::move(item));
   }
   return Response::Json(200, {{"items", items}});
 }
