@@ -83,7 +83,7 @@ export function StatsPage() {
                 series={[{ name: 'Success rate', color: 'var(--brand)', values: dayList.map((d) => (d.completed + d.failed ? (100 * d.completed) / (d.completed + d.failed) : NaN)) }]} format={(v) => `${Math.round(v)}`} /></div>
               <div class="card"><BarChart title="Processing time by model" unit="average" labels={models.map((m) => m.model_id)} format={(v) => formatDuration(v)}
                 series={[{ name: 'Waiting', color: 'var(--muted-fill)', values: models.map((m) => Number(m.avg_all_request_start_time)) }, { name: 'Running', color: 'var(--brand)', values: models.map((m) => Number(m.avg_all_job_execution_time)) }]} /></div>
-              <div class="card"><BarChart title="Processing time by input size" unit="average, end to end" labels={BUCKETS.map((b) => `${b} rows`)} format={(v) => formatDuration(v)}
+              <div class="card"><BarChart title="Processing time by input size" unit="rows; average, end to end" labels={BUCKETS} format={(v) => formatDuration(v)}
                 series={[{ name: 'End to end', color: 'var(--accent)', values: bucketTime }]} /></div>
             </div>
           )}

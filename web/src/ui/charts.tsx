@@ -1,4 +1,17 @@
 // Small SVG charts: bars and lines with axes, labelled for screen readers with a data table.
+import { useEffect, useState } from 'preact/hooks';
+
+// A narrower drawing on phones, so that axis labels keep a readable size.
+function useChartWidth(): number {
+  const narrow = () => window.innerWidth < 720;
+  const [small, setSmall] = useState(narrow());
+  useEffect(() => {
+    const on = () => setSmall(narrow());
+    window.addEventListener('resize', on);
+    return () => window.removeEventListener('resize', on);
+  }, []);
+  return small ? 360 : 600;
+}
 
 export interface Series {
   name: string;
@@ -23,7 +36,7 @@ function niceMax(v: number): number {
 }
 
 function Frame({ title, labels, series, unit, height = 180, format = (v) => String(Math.round(v * 100) / 100), kind }: ChartProps & { kind: 'bar' | 'line' | 'stack' }) {
-  const width = 600;
+  const width = useChartWidth();
   const pad = { l: 48, r: 12, t: 12, b: 40 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
@@ -31,7 +44,7 @@ function Frame({ title, labels, series, unit, height = 180, format = (v) => Stri
   const max = niceMax(kind === 'stack' ? Math.max(0, ...totals) : Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite))));
   const y = (v: number) => pad.t + h - (v / max) * h;
   const step = labels.length > 0 ? w / labels.length : w;
-  const every = Math.max(1, Math.ceil(labels.length / 8));
+  const every = Math.max(1, Math.ceil(labels.length / (width < 600 ? 5 : 8)));
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => f * max);
 
   return (
