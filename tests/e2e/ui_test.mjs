@@ -148,10 +148,25 @@ async function newPage(hub) {
   return { context, page };
 }
 
+// WCAG 2 A/AA checks of axe-core on what the page shows now; serious and critical findings
+// fail the test.
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const a11yProblems = [];
+async function checkAccessibility(page, name) {
+  await page.evaluate(axeSource);
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    (await axe.run(document, { runOnly: ['wcag2a', 'wcag2aa'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')})`));
+  for (const r of result) a11yProblems.push(`${name}: ${r}`);
+}
+
 // Desktop and phone screenshots of what the page shows now.
 async function shoot(page, name) {
   mkdirSync(output, { recursive: true });
   await page.waitForLoadState('networkidle').catch(() => {});
+  await checkAccessibility(page, name);
   const modal = (await page.locator('dialog[open]').count()) > 0;
   // Toasts come and go; they would only cover what the screenshot is for.
   await page.evaluate(() => document.querySelectorAll('.toasts').forEach((t) => (t.style.display = 'none')));
@@ -577,9 +592,11 @@ async function main() {
       if (process.env.E2E_ONLY && !name.includes(process.env.E2E_ONLY)) continue;
       const t0 = Date.now();
       const before = consoleErrors.length;
+      const problems = a11yProblems.length;
       try {
         await test(hub);
         assert.deepEqual(consoleErrors.slice(before), [], 'no console errors');
+        assert.deepEqual(a11yProblems.slice(problems), [], 'no serious accessibility findings');
         console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (e) {
         failures.push(name);
