@@ -326,7 +326,7 @@ async function sameKeyElsewhere(hub) {
   const { context, page } = await newPage(hub);
   await page.goto('/signin');
   await page.getByLabel('Personal key').fill(state.key.toUpperCase());
-  await page.getByRole('button', { name: 'Continue with this key' }).click();
+  await page.getByLabel('Personal key').press('Enter'); // keyboard only
   await page.waitForURL('**/requests');
   await page.locator(`tr[data-request-id="${state.anonymousRequest}"]`).waitFor();
   assert.equal(await page.locator('tbody tr').count(), 1, 'the key sees its own request only');
@@ -489,6 +489,13 @@ const adminUsers = (hub) => asAdmin(hub, async (page) => {
   await page.locator('tr[data-username="bob"]').waitFor();
   assert.equal(await page.locator('tr[data-username="root"]').count(), 0);
   const bob = page.locator('tr[data-username="bob"]');
+  // Dialogs take the focus and close with Escape.
+  await bob.getByRole('button', { name: 'Permissions of bob' }).focus();
+  await page.keyboard.press('Enter');
+  await page.locator('dialog[open]').waitFor();
+  assert.ok(await page.evaluate(() => !!document.activeElement?.closest('dialog[open]')), 'focus is in the dialog');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.querySelector('dialog[open]'));
   await bob.getByRole('button', { name: 'Permissions of bob' }).click();
   await page.locator('dialog[open]').getByLabel(/MANAGE_WORK_REQUESTS/).check();
   await shoot(page, 'admin-user-permissions');
