@@ -76,6 +76,7 @@ async function startHub() {
     'auth.rate_limit.forgot_password': '1000/1m',
     'models.public_catalog': 'true',
     'runtime.metrics_interval': '1s',
+    'runtime.recommendations_interval': '2s',
     'log.level': 'warn',
   };
   const args = ['serve', '--port', String(port)];
@@ -464,6 +465,7 @@ const adminModels = (hub) => asAdmin(hub, async (page) => {
   await page.getByRole('heading', { name: 'Resource recommendations' }).waitFor();
   const apply = page.getByRole('button', { name: 'Apply', exact: true });
   await page.getByRole('button', { name: 'Apply', exact: true }).or(page.getByText('not measured yet')).first().waitFor();
+  console.log(`     (${await apply.count()} models with recommendations to apply)`);
   if (await apply.count()) {
     await apply.first().click();
     await confirmDialog(page, 'Apply');
