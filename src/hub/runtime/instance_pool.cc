@@ -615,6 +615,9 @@ void InstancePool::Plan(const ModelRecord& model, Actions& actions) {
     ++alive;
     missing -= slots;
   }
+  // Demand is covered: a replacement still queued would start an unneeded instance later,
+  // when the ones covering it idle out.
+  health.replacements.clear();
 }
 
 absl::Status InstancePool::CheckCapacity(const ModelRecord& model,

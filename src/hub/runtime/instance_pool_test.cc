@@ -308,6 +308,25 @@ TEST_F(InstancePoolTest, CrashWhileInUseFailsTheCallAndStartsAReplacement) {
   EXPECT_EQ(sink_.events().back().details["replaces"], id);
 }
 
+TEST_F(InstancePoolTest, CrashCoveredByAFreeInstanceStartsNoReplacementLater) {
+  MakePool();
+  InstanceLease busy = AcquireStarting("eos3b5e", 1);
+  InstanceLease spare = AcquireStarting("eos3b5e", 2);
+  std::string spare_id = spare.instance_id();
+  pool_->Release(std::move(spare), RunErrorKind::kNone);
+
+  // The free instance covers the crashed one; once it idles out, nothing starts.
+  backend_.Exit(busy.instance_id(), "eos3b5e", ExitCause::kCrashed, "killed by signal 9");
+  pool_->Release(std::move(busy), RunErrorKind::kCrash);
+  clock_.Advance(std::chrono::minutes(10));
+  pool_->Tick();
+  backend_.Exit(spare_id, "eos3b5e", ExitCause::kStopped, "stopped; killed by signal 15");
+  pool_->Tick();
+
+  EXPECT_EQ(backend_.started().size(), 2u);
+  EXPECT_EQ(pool_->Scaling("eos3b5e").current(), 0);
+}
+
 TEST_F(InstancePoolTest, KillForMemoryDuringACallReportsOutOfMemory) {
   MakePool();
   InstanceLease lease = AcquireStarting("eos3b5e", 1);
