@@ -100,7 +100,7 @@ absl::StatusOr<IdentificationDetails> IdentificationFromRecord(const json& recor
     return absl::InvalidArgumentError("a catalog record must be a JSON object");
   }
   IdentificationDetails d;
-  for (absl::Status s :
+  for (const absl::Status& s :
        {ReadText(record, "Description", d.description), ReadText(record, "Title", d.title),
         ReadText(record, "Slug", d.slug), ReadText(record, "Interpretation", d.interpretation),
         ReadText(record, "Publication", d.publication), ReadText(record, "GitHub", d.source_code),
@@ -128,6 +128,12 @@ absl::StatusOr<std::shared_ptr<const json>> UrlModelCatalog::Load() {
   if (url_.empty()) {
     return absl::FailedPreconditionError(
         "no Ersilia catalog is configured (set models.catalog_url or ERSILIA_CATALOG_MODELS_URL)");
+  }
+  // A local file is cheap to read, and an admin who fixed it expects the next import to see
+  // the fix, not a copy cached before.
+  if (url_.rfind("file:", 0) == 0) {
+    HUB_ASSIGN_OR_RETURN(json catalog, Fetch(url_));
+    return std::make_shared<const json>(std::move(catalog));
   }
   common::Micros now = clock_.NowMicros();
   {

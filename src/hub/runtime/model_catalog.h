@@ -55,8 +55,8 @@ public:
   [[nodiscard]] virtual absl::StatusOr<nlohmann::json> Fetch(const std::string& url) = 0;
 };
 
-// Fetches `<url>` with libcurl (http, https or file) and keeps it for `ttl`, so browsing the
-// admin UI does not download the catalog on every click.
+// Fetches `<url>` with libcurl (http, https or file) and keeps a remote one for `ttl`, so the
+// admin UI does not download it on every click; a file is read each time (an edit counts).
 class UrlModelCatalog final : public ModelCatalog {
 public:
   // `client` and `clock` must outlive the catalog. An empty `url` disables it.
