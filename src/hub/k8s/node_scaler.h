@@ -1,0 +1,148 @@
+#pragma once
+
+// The hub's own node scaler for a Cluster API MachineDeployment nobody else scales
+// (kubernetes.md §4.3 "Mode B"), run by one hub replica at a time.
+//
+// Each pass (`RunOnce`):
+//   1. Takes or renews a coordination.k8s.io Lease; a replica that does not hold it does
+//      nothing else.
+//   2. Reads the MachineDeployment. When it carries the cluster-autoscaler node-group
+//      min/max annotations, an autoscaler owns it: the scaler only records that and never
+//      touches replicas (the backend's pod shape is all that is needed). A paused deployment
+//      is left alone too.
+//   3. Scale-up: model pods Unschedulable for at least `pending_grace` that fit an empty node
+//      of the group are bin-packed (first-fit decreasing by memory) onto template nodes;
+//      nodes still provisioning are subtracted; replicas are raised through /scale, clamped
+//      to `max_nodes`. Pods bigger than a whole node are reported as never schedulable.
+//   4. Scale-down, one node at a time, after `delay_after_scale_up` and
+//      `delay_after_failure`: a Ready node of the group whose pods are all idle model pods
+//      (or none) for `idle_before_removal` is cordoned; its pods are re-listed (a busy pod
+//      bound meanwhile aborts and uncordons); idle model pods are evicted through the
+//      Eviction API (429 = a PodDisruptionBudget blocks: retried until `drain_timeout`, then
+//      uncordon and give up); once empty, its Machine is annotated
+//      `cluster.x-k8s.io/delete-machine` and replicas lowered by one (on failure the
+//      annotation is removed and the node uncordoned).
+// Every decision is logged and kept (`Decisions`) for the admin API.
+//
+// Thread-safety: `RunOnce`, `Start` and `Stop` from one thread; `Decisions` and `leader`
+// from any.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "nlohmann/json.hpp"
+
+#include "hub/common/clock.h"
+#include "hub/k8s/kube_client.h"
+
+namespace hub::k8s {
+
+struct NodeScalerOptions {
+  std::string models_namespace = "eos-models";
+  // The MachineDeployment (on the same API server: management and workload cluster in one).
+  std::string capi_namespace = "default";
+  std::string machine_deployment;
+  std::string capi_version = "v1beta1";
+  int min_nodes = 0;
+  int max_nodes = 10;
+  // Leader election.
+  std::string replica_id;
+  std::string lease_namespace = "eos-models";
+  std::string lease_name = "ersilia-hub-node-scaler";
+  std::chrono::seconds lease_duration{15};
+  // Timers (kubernetes.md §4.1, §7), on the injected clock.
+  std::chrono::seconds pending_grace{10};
+  std::chrono::seconds idle_before_removal{600};
+  std::chrono::seconds delay_after_scale_up{600};
+  std::chrono::seconds delay_after_failure{180};
+  std::chrono::seconds drain_timeout{120};
+  // Period of the background loop (`Start`), in real time.
+  std::chrono::milliseconds interval{10'000};
+  // True when the model pod `name` runs no work; empty: only empty nodes are removed.
+  std::function<bool(const std::string& name)> pod_is_idle;
+};
+
+// One decision, for logs and the admin API.
+struct ScalerDecision {
+  common::Micros at = 0;
+  std::string action;  // scale-up, scale-down, cordon, drain-blocked, abort, autoscaler, ...
+  std::string node;
+  int from = 0;
+  int to = 0;
+  std::string reason;
+};
+
+nlohmann::json DecisionToJson(const ScalerDecision& decision);
+
+class NodeScaler final {
+public:
+  // `client` and `clock` must outlive the scaler.
+  NodeScaler(KubeClient& client, const common::Clock& clock, NodeScalerOptions options);
+  ~NodeScaler();
+
+  NodeScaler(const NodeScaler&) = delete;
+  NodeScaler& operator=(const NodeScaler&) = delete;
+
+  // One pass as described above. Errors are those of the API calls (the pass stops there;
+  // the next one starts over).
+  [[nodiscard]] absl::Status RunOnce();
+
+  // Runs `RunOnce` every `interval` on a thread until `Stop`.
+  void Start();
+  void Stop();
+
+  // Most recent decisions, oldest first (at most 200).
+  std::vector<ScalerDecision> Decisions() const;
+
+  // True while this replica holds the lease.
+  bool leader() const { return leader_.load(); }
+
+private:
+  struct Drain {
+    std::string node;
+    common::Micros started = 0;
+  };
+
+  absl::StatusOr<bool> HoldLease();
+  absl::Status ScaleUp(const nlohmann::json& md,
+                       const std::vector<nlohmann::json>& pods,
+                       const std::vector<nlohmann::json>& nodes,
+                       bool& scaled);
+  absl::Status ScaleDown(const nlohmann::json& md, const std::vector<nlohmann::json>& nodes);
+  absl::Status ContinueDrain(const nlohmann::json& md);
+  absl::Status RemoveNode(const nlohmann::json& md, const std::string& node);
+  absl::Status Abort(const std::string& node, const std::string& reason);
+  absl::StatusOr<std::vector<nlohmann::json>> PodsOn(const std::string& node);
+  bool Busy(const nlohmann::json& pod) const;
+  void Record(ScalerDecision decision);
+
+  KubeClient& client_;
+  const common::Clock& clock_;
+  NodeScalerOptions options_;
+  std::atomic<bool> leader_{false};
+  std::string md_path_;
+  common::Micros last_scale_up_ = 0;
+  common::Micros last_failure_ = 0;
+  std::map<std::string, common::Micros> idle_since_;
+  std::optional<Drain> drain_;
+  std::string last_skip_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::deque<ScalerDecision> decisions_ ABSL_GUARDED_BY(mu_);
+  std::thread thread_;
+};
+
+}  // namespace hub::k8s
