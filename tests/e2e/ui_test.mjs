@@ -98,8 +98,12 @@ async function startHub() {
   return {
     base, dataDir, log: () => log,
     stop: async () => {
+      // A clean stop finishes running chunks; the tests do not need to wait for that.
+      const exited = new Promise((ok) => (child.exitCode !== null ? ok() : child.on('exit', ok)));
       child.kill('SIGTERM');
-      await new Promise((ok) => (child.exitCode !== null ? ok() : child.on('exit', ok)));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+      await exited;
+      clearTimeout(timer);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
@@ -563,6 +567,29 @@ async function permissionsEnforced(hub) {
   await context.close();
 }
 
+// Cancel from the list: a request big enough to still be running when the button is pressed.
+async function cancelRunning(hub) {
+  const { context, page } = await newPage(hub);
+  await page.goto('/start');
+  await page.getByRole('button', { name: /I have kept my key/ }).click();
+  await page.getByRole('link', { name: 'Submit molecules' }).first().waitFor();
+  const login = await page.evaluate(() => JSON.parse(localStorage.getItem('ersilia-hub.login')));
+  const header = `${login.session.auth_type} ${Buffer.from(JSON.stringify(login.session)).toString('base64')}`;
+  const entries = readFileSync(join(sharedData, 'molecules_50k.csv'), 'utf8').split(/\r?\n/).slice(1, 5001);
+  const created = await client(hub.base).call('POST', '/api/work-requests', {
+    token: header, body: { model_id: 'eos8a4x', request_payload: { entries, has_header: false } },
+  });
+  await page.goto('/requests');
+  const row = page.locator(`tr[data-request-id="${created.id}"]`);
+  await row.getByRole('button', { name: `Cancel request ${created.id}` }).click();
+  await confirmDialog(page, 'Cancel the request');
+  await row.locator('.pill-cancelled').waitFor();
+  await shoot(page, 'my-requests-cancelled');
+  await page.goto(`/requests/${created.id}`);
+  await waitForStatus(page, 'CANCELLED');
+  await context.close();
+}
+
 async function phoneNavigation(hub) {
   const { context, page } = await newPage(hub);
   await page.setViewportSize(PHONE);
@@ -587,6 +614,8 @@ const TESTS = [
   ['operator: statistics', adminStats],
   ['permissions hide pages and the API answers 403', permissionsEnforced],
   ['phone navigation', phoneNavigation],
+  // Last: the hub keeps running a cancelled request's leased chunks for a while.
+  ['cancel a running request', cancelRunning],
 ];
 
 async function main() {
