@@ -119,8 +119,15 @@ inline Expect Holders(const std::string& permission, int allowed, int denied = 4
   return {401, denied, denied, denied, {{permission, allowed}, {"ADMIN", allowed}}, allowed};
 }
 
-// VIEW_MODELS routes: every default identity holds it; a user holding only another
-// permission does not.
+// Routes of a permission every default identity holds (VIEW_MODELS, SUBMIT_WORK_REQUESTS); a
+// user holding only another permission does not.
+inline Expect DefaultHolders(const std::string& permission, int allowed) {
+  Expect e = Holders(permission, allowed);
+  e.anonymous_a = e.anonymous_b = allowed;
+  e.default_user = allowed;
+  return e;
+}
+
 inline Expect Viewers(int allowed) {
   Expect e = Holders("VIEW_MODELS", allowed);
   e.anonymous_a = e.anonymous_b = allowed;
@@ -253,6 +260,29 @@ inline std::vector<Endpoint> Matrix() {
      Holders("K8S_ADMIN", 200)},
     {Method::kPost, "/api/recommendations/apply", "K8S_ADMIN", "/api/recommendations/apply",
      R"({"recommendations":{"model_id":"eos0000"}})", Holders("K8S_ADMIN", 404)},
+    {Method::kPost, "/api/work-requests", "SUBMIT_WORK_REQUESTS", "/api/work-requests",
+     R"({"model_id":"eos0000","request_payload":{"entries":["CCO"]}})",
+     DefaultHolders("SUBMIT_WORK_REQUESTS", 400)},
+    {Method::kGet, "/api/work-requests", "authenticated", "/api/work-requests", "",
+     AnyIdentity(200)},
+    {Method::kGet, "/api/work-requests/{id}", "authenticated", "/api/work-requests/999999", "",
+     AnyIdentity(404)},
+    {Method::kPut, "/api/work-requests/{id}", "MANAGE_WORK_REQUESTS", "/api/work-requests/999999",
+     R"({"priority":1})", Holders("MANAGE_WORK_REQUESTS", 404)},
+    {Method::kPost, "/api/work-requests/{id}/cancel", "authenticated",
+     "/api/work-requests/999999/cancel", "", AnyIdentity(404)},
+    {Method::kGet, "/api/work-requests/{id}/result", "authenticated",
+     "/api/work-requests/999999/result", "", AnyIdentity(404)},
+    {Method::kGet, "/api/work-requests/{id}/rows", "authenticated",
+     "/api/work-requests/999999/rows", "", AnyIdentity(404)},
+    {Method::kGet, "/api/work-requests/{id}/events", "authenticated",
+     "/api/work-requests/999999/events", "", AnyIdentity(404)},
+    {Method::kGet, "/api/work-request-stats", "MANAGE_WORK_REQUESTS", "/api/work-request-stats",
+     "", Holders("MANAGE_WORK_REQUESTS", 200)},
+    {Method::kGet, "/api/work-request-stats/filter-data", "MANAGE_WORK_REQUESTS",
+     "/api/work-request-stats/filter-data", "", Holders("MANAGE_WORK_REQUESTS", 200)},
+    {Method::kGet, "/api/work-request-stats/daily", "MANAGE_WORK_REQUESTS",
+     "/api/work-request-stats/daily", "", Holders("MANAGE_WORK_REQUESTS", 200)},
   };
   // clang-format on
 }

@@ -17,6 +17,10 @@ void AddApiRoutes(ApiRoutes& routes, const ApiServices& services) {
                    {services.public_model_catalog});
     AddInstanceRoutes(routes, *services.runtime);
   }
+  if (services.jobs != nullptr) {
+    HUB_CHECK(services.db != nullptr);
+    AddWorkRequestRoutes(routes, services.jobs->service(), *services.db, services.work_requests);
+  }
 }
 
 ApiRoutes::Authenticator SessionAuthenticator(auth::AuthModule& auth) {

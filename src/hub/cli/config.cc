@@ -715,12 +715,119 @@ absl::Status FinalizeRuntime(HubConfig& config) {
 
 }  // namespace
 
+void DefineJobQueue(common::Settings& s, jobs::JobsOptions& j) {
+  s.Define({"jobs.workers",
+            {"HUB_JOBS_WORKERS"},
+            "4",
+            "chunks this replica runs at once (0: none; the replica only serves the API)",
+            false,
+            IntInto(j.workers.threads, 0, 1024)});
+  s.Define({"jobs.lease_ttl",
+            {"HUB_JOBS_LEASE_TTL"},
+            "30s",
+            "a chunk whose replica stops renewing its lease this long runs again elsewhere",
+            false,
+            DurationAtLeast(j.workers.lease_ttl, std::chrono::seconds(1))});
+  s.Define({"jobs.acquire_timeout",
+            {"HUB_JOBS_ACQUIRE_TIMEOUT"},
+            "60s",
+            "how long a chunk waits for a model instance before it is retried later",
+            false,
+            DurationAtLeast(j.workers.exec.acquire_timeout, std::chrono::milliseconds(100))});
+  s.Define({"jobs.run_timeout",
+            {"HUB_JOBS_RUN_TIMEOUT"},
+            "20m",
+            "how long a model may take for one chunk; longer is retried smaller",
+            false,
+            DurationAtLeast(j.workers.exec.run_timeout, std::chrono::milliseconds(100))});
+  s.Define({"jobs.wait_timeout",
+            {"HUB_JOBS_WAIT_TIMEOUT"},
+            "30m",
+            "a request that has not started this long after submission fails with the reason",
+            false,
+            DurationAtLeast(j.workers.wait_timeout, std::chrono::seconds(1))});
+  s.Define({"jobs.max_attempts",
+            {"HUB_JOBS_MAX_ATTEMPTS"},
+            "3",
+            "transient failures of a chunk before it is split",
+            false,
+            IntInto(j.workers.max_attempts, 1, 100)});
+  s.Define({"jobs.retry_backoff",
+            {"HUB_JOBS_RETRY_BACKOFF"},
+            "1s",
+            "first delay before a failed chunk runs again (doubling up to a minute)",
+            false,
+            DurationInto(j.workers.retry_backoff)});
+}
+
+void DefineJobIntake(common::Settings& s, HubConfig& c) {
+  jobs::JobsOptions& j = c.jobs;
+  s.Define({"jobs.max_rows",
+            {"HUB_JOBS_MAX_ROWS"},
+            "1000000",
+            "molecules one request may hold",
+            false,
+            IntInto(j.service.max_rows, 1, 100'000'000)});
+  s.Define({"jobs.max_upload",
+            {"HUB_JOBS_MAX_UPLOAD"},
+            "256MiB",
+            "largest upload or JSON body of one request",
+            false,
+            BytesInto(c.work_requests.max_upload_bytes)});
+  s.Define({"jobs.chunk_rows",
+            {"HUB_JOBS_CHUNK_ROWS"},
+            "1000",
+            "molecules per chunk at most (wide models get smaller chunks)",
+            false,
+            IntInto(j.service.max_chunk_rows, 1, 100'000)});
+  s.Define({"jobs.small_request_rows",
+            {"HUB_JOBS_SMALL_REQUEST_ROWS"},
+            "1000",
+            "requests with at most this many molecules to compute use the fast lane",
+            false,
+            IntInto(j.service.small_request_rows, 0, 100'000'000)});
+  s.Define({"jobs.results_dir",
+            {"HUB_JOBS_RESULTS_DIR"},
+            "",
+            "where inputs and results are stored (default: <data_dir>/results)",
+            false,
+            StringInto(j.results_dir)});
+}
+
+void DefineRetention(common::Settings& s, jobs::RetentionOptions& r) {
+  s.Define({"jobs.retention.anonymous_age",
+            {"HUB_JOBS_RETENTION_ANONYMOUS_AGE"},
+            "7d",
+            "anonymous keys' requests are deleted this long after submission",
+            false,
+            DurationAtLeast(r.anonymous_age, std::chrono::minutes(1))});
+  s.Define({"jobs.retention.max_age",
+            {"HUB_JOBS_RETENTION_MAX_AGE"},
+            "0",
+            "registered users' requests are deleted this long after submission (0: kept)",
+            false,
+            DurationInto(r.max_age)});
+  s.Define({"jobs.retention.interval",
+            {"HUB_JOBS_RETENTION_INTERVAL"},
+            "1h",
+            "how often expired requests are looked for",
+            false,
+            DurationAtLeast(r.interval, std::chrono::seconds(1))});
+}
+
+void DefineJobs(common::Settings& s, HubConfig& c) {
+  DefineJobQueue(s, c.jobs);
+  DefineJobIntake(s, c);
+  DefineRetention(s, c.jobs.retention);
+}
+
 void DefineSettings(common::Settings& settings, HubConfig& config) {
   DefineGeneral(settings, config);
   DefineHttp(settings, config);
   DefineDatabase(settings, config);
   DefineAuth(settings, config);
   DefineRuntime(settings, config);
+  DefineJobs(settings, config);
 }
 
 absl::Status Finalize(HubConfig& config) {
@@ -740,6 +847,10 @@ absl::Status Finalize(HubConfig& config) {
   }
   config.http.spool_dir = config.data_dir + "/uploads";
   HUB_RETURN_IF_ERROR(FinalizeRuntime(config));
+  if (config.jobs.results_dir.empty()) {
+    config.jobs.results_dir = config.data_dir + "/results";
+  }
+  config.jobs.run_workers = config.jobs.workers.threads > 0;
 #ifdef HUB_DEFAULT_WEB_DIR
   // A binary built from a source tree serves that tree's built UI unless told otherwise.
   if (config.web_dir.empty()) {

@@ -3,10 +3,12 @@
 #include <string>
 #include <vector>
 
+#include "hub/api/work_requests_api.h"
 #include "hub/auth/auth_options.h"
 #include "hub/common/log.h"
 #include "hub/common/settings.h"
 #include "hub/http/server.h"
+#include "hub/jobs/jobs_module.h"
 #include "hub/runtime/runtime_module.h"
 
 namespace hub::cli {
@@ -50,6 +52,10 @@ struct HubConfig {
   std::string memory_budget = "auto";
   // `models.public_catalog`: model list and get need no login.
   bool public_model_catalog = false;
+  // Work requests: queue, workers, intake limits and retention. `Finalize` fills the
+  // results directory.
+  jobs::JobsOptions jobs;
+  api::WorkRequestsApiOptions work_requests;
 };
 
 // Declares every setting, bound to the fields of `config`. `config` must outlive `settings`.

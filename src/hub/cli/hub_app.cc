@@ -9,12 +9,15 @@
 #include "hub/api/system_api.h"
 #include "hub/auth/auth_module.h"
 #include "hub/auth/smtp_mail_sender.h"
+#include "hub/auth/user_data_cleaner.h"
 #include "hub/common/clock.h"
 #include "hub/common/log.h"
+#include "hub/common/random.h"
 #include "hub/common/status_macros.h"
 #include "hub/common/strings.h"
 #include "hub/http/router.h"
 #include "hub/http/server.h"
+#include "hub/jobs/jobs_module.h"
 #include "hub/metrics/registry.h"
 #include "hub/runtime/runtime_module.h"
 #include "hub/store/dsn.h"
@@ -26,6 +29,26 @@
 
 namespace hub::cli {
 namespace {
+
+// Deleting a user's data or cache contributions (the users API) reaches the work requests
+// through this.
+class WorkRequestCleaner final : public auth::UserDataCleaner {
+public:
+  explicit WorkRequestCleaner(jobs::JobsModule& jobs) : jobs_(jobs) {}
+
+  std::string_view name() const override { return "work requests"; }
+
+  absl::StatusOr<std::int64_t> ClearData(const std::string& user_id) override {
+    return jobs_.ClearUserData(user_id);
+  }
+
+  absl::StatusOr<std::int64_t> ClearContributions(const std::string& user_id) override {
+    return jobs_.ClearUserContributions(user_id);
+  }
+
+private:
+  jobs::JobsModule& jobs_;
+};
 
 // Quotes a libpq keyword value when it needs it.
 std::string DsnValue(const std::string& value) {
@@ -119,6 +142,8 @@ struct HubApp::Parts {
   std::unique_ptr<store::Migrator> migrator;
   std::unique_ptr<auth::AuthModule> auth;
   std::unique_ptr<runtime::RuntimeModule> runtime;
+  std::unique_ptr<jobs::JobsModule> jobs;
+  std::unique_ptr<WorkRequestCleaner> cleaner;
   http::Router router;
   std::unique_ptr<api::ApiRoutes> api_routes;
   std::unique_ptr<http::Server> server;
@@ -165,6 +190,20 @@ absl::Status HubApp::Build(bool background) {
     HUB_RETURN_IF_ERROR(parts_->runtime->Start());
   }
 
+  // Work requests: the service the API calls, and this replica's chunk workers. Chunk leases
+  // name the process, not only the host, so two replicas on one host never share leases.
+  std::string replica =
+      fmt::format("{}/{}", config_.runtime.pool.server_id, common::RandomHexToken(4));
+  parts_->jobs = std::make_unique<jobs::JobsModule>(*parts_->db, common::SystemClock::Instance(),
+                                                    *parts_->runtime, &parts_->metrics,
+                                                    std::move(replica), config_.jobs);
+  HUB_RETURN_IF_ERROR(parts_->jobs->Open());
+  parts_->cleaner = std::make_unique<WorkRequestCleaner>(*parts_->jobs);
+  parts_->auth->users().RegisterCleaner(parts_->cleaner.get());
+  if (background) {
+    parts_->jobs->Start();
+  }
+
   api::SystemApiOptions system;
   store::Database* db = parts_->db.get();
   store::Migrator* migrator = parts_->migrator.get();
@@ -181,6 +220,9 @@ absl::Status HubApp::Build(bool background) {
   services.auth = parts_->auth.get();
   services.runtime = parts_->runtime.get();
   services.public_model_catalog = config_.public_model_catalog;
+  services.jobs = parts_->jobs.get();
+  services.db = parts_->db.get();
+  services.work_requests = config_.work_requests;
   api::AddApiRoutes(*parts_->api_routes, services);
   return parts_->api_routes->CheckEveryApiRouteDeclared();
 }
@@ -214,8 +256,14 @@ void HubApp::Stop() {
     HUB_LOG(info, "stopping: finishing in-flight requests");
     parts_->server->Stop();
   }
+  if (parts_->jobs) {
+    parts_->jobs->StopWorkers(std::chrono::seconds(10));  // unfinished chunks run again later
+  }
   if (parts_->runtime) {
     parts_->runtime->Stop();  // every local model-server process
+  }
+  if (parts_->jobs) {
+    parts_->jobs->Join();
   }
   if (parts_->auth) {
     parts_->auth->Stop();
