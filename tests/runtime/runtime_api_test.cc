@@ -244,6 +244,10 @@ TEST_F(RuntimeApiTest, ModelWhoseServerExitsAtStartBacksOffWithItsErrorVisible) 
   EXPECT_THAT(logs.body["logs"].dump(), HasSubstr("SA score"));
   EXPECT_EQ(Get("/api/instances/history?model_id=eos9ei3&events=STARTING").body["history"].size(),
             1U);
+  std::string metrics = api_->Get("/metrics").raw;
+  EXPECT_THAT(metrics,
+              HasSubstr("hub_model_instance_start_failures_total{model_id=\"eos9ei3\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("hub_model_instance_starts_total{model_id=\"eos9ei3\"} 1"));
 }
 
 TEST_F(RuntimeApiTest, KillNineIsRecordedInTheHistoryAndTheMetrics) {
