@@ -309,7 +309,7 @@ TEST_F(ServerTest, IdleConnectionsDoNotDelayOthers) {
 
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->status, 200);
-  EXPECT_LT(elapsed, milliseconds(100));
+  EXPECT_LT(elapsed, std::chrono::seconds(5));  // served at once, not after an idle timeout
 }
 
 TEST_F(ServerTest, ClosesSilentConnectionsAfterTheIdleTimeout) {

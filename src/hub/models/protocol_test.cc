@@ -205,7 +205,7 @@ TEST(RenderRunJsonTest, EscapesInputsUsedAsKeys) {
   EXPECT_EQ(parsed.begin().key(), std::string("C\"\\\n\0\xef\xbf\xbd", 8));
 }
 
-TEST(RenderRunJsonTest, LargeFingerprintAnswerIsFastAndValid) {
+TEST(RenderRunJsonTest, LargeFingerprintAnswerIsValid) {
   ModelInfo info;
   for (int c = 0; c < 2048; ++c) {
     char name[16];
@@ -219,16 +219,12 @@ TEST(RenderRunJsonTest, LargeFingerprintAnswerIsFastAndValid) {
   }
   std::vector<std::string> inputs(rows.size(), "CCO");
 
-  auto start = std::chrono::steady_clock::now();
+  // Its speed is measured by bench/protocol_benchmark, not asserted here.
   std::string json = RenderRunJson(info, inputs, rows, RunRenderOptions());
-  double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
   auto parsed = nlohmann::json::parse(json);
   EXPECT_EQ(parsed.size(), 1000u);
   EXPECT_EQ(parsed[7]["dim_0007"], 1);
-  std::printf("1000 x 2048 records: %zu bytes in %.1f ms\n", json.size(), ms);
-  EXPECT_LT(ms, 200.0);  // a few ms on the build machine; loose for slow CI runners
 }
 
 TEST(RenderRunCsvTest, FormatsCellsPerColumn) {
