@@ -11,6 +11,7 @@
 
 #include "hub/cli/hub_app.h"
 #include "hub/cli/model_server_command.h"
+#include "hub/cli/run_command.h"
 #include "hub/cli/user_command.h"
 #include "hub/common/clock.h"
 #include "hub/common/log.h"
@@ -259,6 +260,9 @@ int Main(int argc, char** argv) {
 
   UserCommand user(app);
 
+  RunFlags run;
+  CLI::App* run_command = AddRunCommand(app, run);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -276,6 +280,9 @@ int Main(int argc, char** argv) {
   }
   if (user.parsed()) {
     return user.Run();
+  }
+  if (run_command->parsed()) {
+    return RunWorkRequest(run);
   }
   return kUsageError;
 }
