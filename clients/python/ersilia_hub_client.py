@@ -60,7 +60,8 @@ class HubClient:
 
     # -- HTTP -------------------------------------------------------------------------------
 
-    def _request(self, method, path, body=None, content_type=None, query=None, raw=False):
+    def _request(self, method, path, body=None, content_type=None, query=None, raw=False,
+                 length=None):
         url = self.server + path
         if query:
             url += "?" + urllib.parse.urlencode(query)
@@ -75,6 +76,8 @@ class HubClient:
             else:
                 data = body
             headers["Content-Type"] = content_type or "application/octet-stream"
+            if length is not None:
+                headers["Content-Length"] = str(length)
         request = urllib.request.Request(url, data=data, method=method, headers=headers)
         try:
             response = urllib.request.urlopen(request, timeout=self.timeout)
@@ -141,9 +144,9 @@ class HubClient:
             content_type = "text/plain"
         elif lower.endswith(".tsv"):
             content_type = "text/tab-separated-values"
-        with open(path, "rb") as f:
-            data = f.read()
-        return self._request("POST", "/api/work-requests", data, content_type, query)
+        with open(path, "rb") as f:  # streamed, not read into memory
+            return self._request("POST", "/api/work-requests", f, content_type, query,
+                                 length=os.fstat(f.fileno()).st_size)
 
     def status(self, request_id):
         return self._request("GET", f"/api/work-requests/{int(request_id)}")
