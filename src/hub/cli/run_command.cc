@@ -83,7 +83,7 @@ public:
     request.timeout = std::chrono::minutes(10);  // uploads of large files
     auto response = client_.Send(request);
     if (!response.ok()) {
-      return Unreachable(response.status());
+      return Unreachable(response.status(), request.url);
     }
     if (response->status < 200 || response->status >= 300) {
       return ApiError(*response);
@@ -109,7 +109,7 @@ public:
     };
     auto response = client_.Send(request);
     if (!response.ok()) {
-      return Unreachable(response.status());
+      return Unreachable(response.status(), request.url);
     }
     if (response->status < 200 || response->status >= 300) {
       response->body = head;
@@ -131,9 +131,14 @@ private:
     return request;
   }
 
-  absl::Status Unreachable(const absl::Status& status) const {
+  // The transport error without the URL, whose path may hold the anonymous key.
+  absl::Status Unreachable(const absl::Status& status, const std::string& url) const {
+    std::string message = common::ToString(status.message());
+    for (size_t at = message.find(url); at != std::string::npos; at = message.find(url)) {
+      message.replace(at, url.size(), "");
+    }
     return absl::UnavailableError(
-        fmt::format("cannot reach the hub at {}: {}", server_, common::ToString(status.message())));
+        fmt::format("cannot reach the hub at {}: {}", server_, common::Trim(message)));
   }
 
   std::string server_;
