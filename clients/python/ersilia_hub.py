@@ -80,8 +80,9 @@ def cmd_run(args):
         record = hub.submit_file(args.model, args.input, has_header=args.header,
                                  cache_opt_in=args.cache_opt_in)
     request_id = record["id"]
-    print(f"ersilia-hub: request {request_id} submitted ({record.get('input_size', '?')} rows)",
-          file=sys.stderr)
+    if not args.quiet:
+        print(f"ersilia-hub: request {request_id} submitted ({record.get('input_size', '?')} "
+              "rows)", file=sys.stderr)
 
     def on_interrupt(signum, frame):  # Ctrl-C cancels the request and keeps what is done
         print(f"\nersilia-hub: cancelling request {request_id}", file=sys.stderr)
@@ -98,7 +99,8 @@ def cmd_run(args):
     if record["request_status"] == "COMPLETED" or args.partial:
         hub.download(request_id, args.output, fmt=output_format(args), layout=args.layout,
                      errors=args.errors)
-        print(f"ersilia-hub: wrote {args.output}", file=sys.stderr)
+        if not args.quiet:
+            print(f"ersilia-hub: wrote {args.output}", file=sys.stderr)
     return code
 
 
@@ -151,7 +153,7 @@ def parser():
     common.add_argument("--token", help="a session token from a login")
     common.add_argument("--username", help="log in to this account")
     common.add_argument("--password", help="its password (ERSILIA_HUB_PASSWORD, else asked)")
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
 
     results = argparse.ArgumentParser(add_help=False)
     results.add_argument("-o", "--output", help="result file")
