@@ -93,24 +93,29 @@ void Informer::Run() {
       backoff = options_.backoff_min;
       continue;
     }
-    bool cut = status.code() == absl::StatusCode::kUnavailable && !need_list &&
-               status.message() == "watch stream cut mid-event";
-    if (IsExpired(status)) {
-      HUB_LOG(info, "watch expired; relisting", {"path", options_.path});
-      need_list = true;
-      continue;
-    }
-    if (cut) {
-      continue;
-    }
-    if (log::Every(fmt::format("k8s.informer.{}", options_.path), 30'000)) {
-      HUB_LOG(warn, "list/watch failed; retrying", {"path", options_.path},
-              {"error", status.ToString()});
-    }
-    need_list = true;
-    Backoff(backoff);
-    backoff = std::min(options_.backoff_max, backoff * 2);
+    need_list = RelistAfter(status, need_list, backoff);
   }
+}
+
+bool Informer::RelistAfter(const absl::Status& status,
+                           bool listing,
+                           std::chrono::milliseconds& backoff) {
+  if (IsExpired(status)) {
+    HUB_LOG(info, "watch expired; relisting", {"path", options_.path});
+    return true;
+  }
+  bool cut = !listing && status.code() == absl::StatusCode::kUnavailable &&
+             status.message() == "watch stream cut mid-event";
+  if (cut) {
+    return false;
+  }
+  if (log::Every(fmt::format("k8s.informer.{}", options_.path), 30'000)) {
+    HUB_LOG(warn, "list/watch failed; retrying", {"path", options_.path},
+            {"error", status.ToString()});
+  }
+  Backoff(backoff);
+  backoff = std::min(options_.backoff_max, backoff * 2);
+  return true;
 }
 
 absl::Status Informer::ListAndReplace() {

@@ -73,6 +73,9 @@ public:
 
 private:
   void Run();
+  // After a failed list or watch: true when the next step is a relist (410, or any error
+  // after a backoff), false when the watch resumes (a stream cut mid-event).
+  bool RelistAfter(const absl::Status& status, bool listing, std::chrono::milliseconds& backoff);
   absl::Status ListAndReplace();
   absl::Status WatchFromLastVersion();
   void Apply(const WatchEvent& event);

@@ -15,7 +15,7 @@
 namespace hub::runtime {
 namespace {
 
-using json = nlohmann::json;
+using Json = nlohmann::json;
 
 constexpr char kModelSelector[] = "app.kubernetes.io/component=model";
 constexpr common::Micros kSecond = common::kMicrosPerSecond;
@@ -34,25 +34,25 @@ std::string LabelValue(std::string_view text) {
   return out;
 }
 
-const json& Get(const json& object, std::initializer_list<const char*> path) {
-  static const json kNull;
-  const json* node = &object;
+const Json& Get(const Json& object, std::initializer_list<const char*> path) {
+  static const Json null_json;
+  const Json* node = &object;
   for (const char* key : path) {
     if (!node->is_object() || !node->contains(key)) {
-      return kNull;
+      return null_json;
     }
     node = &(*node)[key];
   }
   return *node;
 }
 
-std::string Str(const json& object, std::initializer_list<const char*> path) {
-  const json& value = Get(object, path);
+std::string Str(const Json& object, std::initializer_list<const char*> path) {
+  const Json& value = Get(object, path);
   return value.is_string() ? value.get<std::string>() : "";
 }
 
-const json* Condition(const json& pod, std::string_view type) {
-  const json& conditions = Get(pod, {"status", "conditions"});
+const Json* Condition(const Json& pod, std::string_view type) {
+  const Json& conditions = Get(pod, {"status", "conditions"});
   if (!conditions.is_array()) {
     return nullptr;
   }
@@ -64,10 +64,11 @@ const json* Condition(const json& pod, std::string_view type) {
   return nullptr;
 }
 
-const json& FirstContainer(const json& pod) {
-  static const json kEmpty = json::object();
-  const json& statuses = Get(pod, {"status", "containerStatuses"});
-  return statuses.is_array() && !statuses.empty() && statuses[0].is_object() ? statuses[0] : kEmpty;
+const Json& FirstContainer(const Json& pod) {
+  static const Json empty_object = Json::object();
+  const Json& statuses = Get(pod, {"status", "containerStatuses"});
+  return statuses.is_array() && !statuses.empty() && statuses[0].is_object() ? statuses[0]
+                                                                             : empty_object;
 }
 
 bool PermanentPullError(std::string_view reason, std::string_view message) {
@@ -85,12 +86,12 @@ bool PermanentPullError(std::string_view reason, std::string_view message) {
 }
 
 // The end of a container, from `state.terminated` or (after a restart) `lastState`.
-const json* Terminated(const json& container) {
-  const json& now = Get(container, {"state", "terminated"});
+const Json* Terminated(const Json& container) {
+  const Json& now = Get(container, {"state", "terminated"});
   if (now.is_object()) {
     return &now;
   }
-  const json& last = Get(container, {"lastState", "terminated"});
+  const Json& last = Get(container, {"lastState", "terminated"});
   return last.is_object() ? &last : nullptr;
 }
 
@@ -123,25 +124,25 @@ void KubernetesBackend::SetObserver(Observer* observer) {
 
 nlohmann::json KubernetesBackend::PodManifest(const InstanceSpec& spec) const {
   const ResourceSpec& r = spec.details.resources;
-  json requests = {{"cpu", k8s::FormatMillicores(r.cpu_request)},
+  Json requests = {{"cpu", k8s::FormatMillicores(r.cpu_request)},
                    {"memory", k8s::FormatMebibytes(r.memory_request)}};
-  json limits = json::object();
+  Json limits = Json::object();
   if (r.cpu_limit.has_value()) {
     limits["cpu"] = k8s::FormatMillicores(*r.cpu_limit);
   }
   if (!spec.details.disable_memory_limit) {
     limits["memory"] = k8s::FormatMebibytes(r.memory_limit.value_or(r.memory_request));
   }
-  json probe = {{"httpGet", {{"path", "/healthz"}, {"port", options_.pod_port}}},
+  Json probe = {{"httpGet", {{"path", "/healthz"}, {"port", options_.pod_port}}},
                 {"periodSeconds", 5},
                 {"timeoutSeconds", 2},
                 {"failureThreshold", 3}};
-  json affinity_term = {
+  Json affinity_term = {
       {"weight", 100},
       {"podAffinityTerm",
        {{"labelSelector", {{"matchLabels", {{"app.kubernetes.io/component", "model"}}}}},
         {"topologyKey", "kubernetes.io/hostname"}}}};
-  json container = {
+  Json container = {
       {"name", "model"},
       {"image", fmt::format("{}/{}:{}", options_.image_repository, spec.model_id,
                             spec.details.image_tag.empty() ? "latest" : spec.details.image_tag)},
@@ -149,7 +150,7 @@ nlohmann::json KubernetesBackend::PodManifest(const InstanceSpec& spec) const {
       {"ports", {{{"name", "http"}, {"containerPort", options_.pod_port}, {"protocol", "TCP"}}}},
       {"resources", {{"requests", requests}, {"limits", limits}}},
       {"readinessProbe", probe}};
-  json pod = {
+  Json pod = {
       {"apiVersion", "v1"},
       {"kind", "Pod"},
       {"metadata",
@@ -175,8 +176,8 @@ nlohmann::json KubernetesBackend::PodManifest(const InstanceSpec& spec) const {
         {"activeDeadlineSeconds", options_.active_deadline.count()},
         {"affinity",
          {{"podAffinity",
-           {{"preferredDuringSchedulingIgnoredDuringExecution", json::array({affinity_term})}}}}},
-        {"containers", json::array({container})}}}};
+           {{"preferredDuringSchedulingIgnoredDuringExecution", Json::array({affinity_term})}}}}},
+        {"containers", Json::array({container})}}}};
   if (!options_.priority_class.empty()) {
     pod["spec"]["priorityClassName"] = options_.priority_class;
   }
@@ -207,8 +208,9 @@ absl::Status KubernetesBackend::Start(const InstanceSpec& spec) {
         status.code() == absl::StatusCode::kResourceExhausted) {
       return status;
     }
+    std::string message(status.message());
     return absl::UnavailableError(
-        fmt::format("cannot create pod {}: {}", spec.instance_id, std::string(status.message())));
+        fmt::format("cannot create pod {}: {}", spec.instance_id, message));
   }
   instances_[spec.instance_id].uid = Str(*created, {"metadata", "uid"});
   HUB_LOG(info, "pod created", {"pod", spec.instance_id}, {"model_id", spec.model_id});
@@ -251,12 +253,12 @@ InstanceObservation KubernetesBackend::Exit(Tracked& tracked,
   return observation;
 }
 
-std::optional<InstanceObservation> KubernetesBackend::Classify(Tracked& t, const json& pod) {
+std::optional<InstanceObservation> KubernetesBackend::Classify(Tracked& t, const Json& pod) {
   t.node = Str(pod, {"spec", "nodeName"});
-  const json& container = FirstContainer(pod);
+  const Json& container = FirstContainer(pod);
   std::string waiting = Str(container, {"state", "waiting", "reason"});
   std::string waiting_message = Str(container, {"state", "waiting", "message"});
-  const json* disruption = Condition(pod, "DisruptionTarget");
+  const Json* disruption = Condition(pod, "DisruptionTarget");
   std::string disruption_reason = disruption == nullptr ? "" : disruption->value("reason", "");
 
   // Evictions and node loss first: their containers may also look terminated.
@@ -271,7 +273,7 @@ std::optional<InstanceObservation> KubernetesBackend::Classify(Tracked& t, const
   if (disruption_reason == "EvictionByEvictionAPI") {
     return Exit(t, ExitCause::kLost, "evicted through the Eviction API (node drain)", false);
   }
-  if (const json* end = Terminated(container); end != nullptr) {
+  if (const Json* end = Terminated(container); end != nullptr) {
     std::string reason = end->value("reason", "");
     int code = end->value("exitCode", 0);
     if (reason == "OOMKilled") {
@@ -300,19 +302,22 @@ std::optional<InstanceObservation> KubernetesBackend::Classify(Tracked& t, const
     return Exit(t, ExitCause::kStartFailed, fmt::format("{}: {}", waiting, waiting_message), true);
   }
   std::string phase = Str(pod, {"status", "phase"});
+  if (phase == "Running" && t.running_since == 0) {
+    t.running_since = clock_.NowMicros();
+  }
   if (phase == "Failed" || phase == "Succeeded") {
     return Exit(t, t.ready ? ExitCause::kCrashed : ExitCause::kStartFailed,
                 fmt::format("pod {}: {} {}", phase, Str(pod, {"status", "reason"}),
                             Str(pod, {"status", "message"})),
                 false);
   }
-  const json* scheduled = Condition(pod, "PodScheduled");
+  const Json* scheduled = Condition(pod, "PodScheduled");
   t.unschedulable = scheduled != nullptr && scheduled->value("reason", "") == "Unschedulable";
   if (t.unschedulable) {
     t.wait_message = fmt::format("Unschedulable: {}", scheduled->value("message", ""));
     return std::nullopt;
   }
-  const json* ready = Condition(pod, "Ready");
+  const Json* ready = Condition(pod, "Ready");
   bool pod_ready = ready != nullptr && ready->value("status", "") == "True";
   if (pod_ready && !t.ready && !t.healthz_pending) {
     t.healthz_pending = true;
@@ -338,7 +343,7 @@ void KubernetesBackend::OnPodEvent(const k8s::WatchEvent& event) {
     } else if (auto observation = Classify(t, event.object); observation.has_value()) {
       out.push_back(std::move(*observation));
     } else {
-      const json* ready = Condition(event.object, "Ready");
+      const Json* ready = Condition(event.object, "Ready");
       lost_check = t.ready && ready != nullptr && ready->value("status", "") != "True";
       node = t.node;
     }
@@ -361,7 +366,7 @@ bool KubernetesBackend::NodeReady(const std::string& node) {
   if (!object.ok()) {
     return object.status().code() != absl::StatusCode::kNotFound;
   }
-  const json* ready = Condition(*object, "Ready");
+  const Json* ready = Condition(*object, "Ready");
   return ready != nullptr && ready->value("status", "") == "True";
 }
 
@@ -376,19 +381,23 @@ void KubernetesBackend::Deliver(const std::vector<InstanceObservation>& observat
   }
   for (const auto& observation : observations) {
     if (observation.phase == InstancePhase::kExited) {
-      HUB_LOG(info, "pod ended", {"pod", observation.instance_id},
-              {"cause", ExitCauseName(observation.cause)}, {"message", observation.message});
-      std::string uid;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        uid = instances_[observation.instance_id].uid;
-      }
-      Finish(observation.instance_id, uid);
+      Ended(observation);
     }
     if (observer != nullptr) {
       observer->OnObservation(observation);
     }
   }
+}
+
+void KubernetesBackend::Ended(const InstanceObservation& observation) {
+  HUB_LOG(info, "pod ended", {"pod", observation.instance_id},
+          {"cause", ExitCauseName(observation.cause)}, {"message", observation.message});
+  std::string uid;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    uid = instances_[observation.instance_id].uid;
+  }
+  Finish(observation.instance_id, uid);
 }
 
 void KubernetesBackend::Finish(const std::string& instance_id, const std::string& uid) {
@@ -418,17 +427,22 @@ void KubernetesBackend::CheckTimeouts(std::vector<InstanceObservation>& out) {
     if (t.ready || t.exited || t.stop_requested) {
       continue;
     }
-    common::Micros age = now - t.created_at;
-    std::chrono::seconds limit = options_.ready_timeout;
-    std::string what = "did not become ready";
-    if (t.unschedulable) {
-      limit = options_.node_scaling ? options_.unschedulable_timeout
-                                    : options_.unschedulable_timeout_without_scaling;
-      what = "stayed unschedulable";
-    } else if (t.pull_wait) {
+    // Each stage has its own limit (kubernetes.md §7); before the first event the longest
+    // start limit applies, so a slow watch never shortens a wait.
+    common::Micros since = t.created_at;
+    std::chrono::seconds limit = options_.node_scaling
+                                     ? options_.unschedulable_timeout
+                                     : options_.unschedulable_timeout_without_scaling;
+    std::string what = t.unschedulable ? "stayed unschedulable" : "was not scheduled";
+    if (!t.unschedulable && !t.node.empty() && t.running_since == 0) {
       limit = options_.image_pull_timeout;
-      what = "could not pull its image";
+      what = t.pull_wait ? "could not pull its image" : "did not start its container";
+    } else if (t.running_since > 0) {
+      limit = options_.ready_timeout;
+      since = t.running_since;
+      what = "did not become ready";
     }
+    common::Micros age = now - since;
     if (age >= limit.count() * kSecond) {
       out.push_back(Exit(t, ExitCause::kStartFailed,
                          fmt::format("pod {} for {} s: {}", what, limit.count(), t.wait_message),
@@ -497,35 +511,42 @@ absl::StatusOr<std::vector<InstanceObservation>> KubernetesBackend::ListOwned(
     return pods.status();
   }
   std::vector<InstanceObservation> adopted;
-  for (const json& pod : pods->items) {
-    std::string name = Str(pod, {"metadata", "name"});
-    const json* ready = Condition(pod, "Ready");
-    bool deleting = Get(pod, {"metadata", "deletionTimestamp"}).is_string();
-    if (ready == nullptr || ready->value("status", "") != "True" || deleting) {
-      absl::Status deleted =
-          k8s::DeletePod(client_, options_.namespace_name, name, Str(pod, {"metadata", "uid"}), 0);
-      HUB_LOG(info, "deleted an owned pod that was not ready", {"pod", name}, {"ok", deleted.ok()});
-      continue;
+  for (const Json& pod : pods->items) {
+    if (auto observation = AdoptOrDelete(pod, owner); observation.has_value()) {
+      adopted.push_back(std::move(*observation));
     }
-    Tracked t;
-    t.spec.instance_id = name;
-    t.spec.model_id = Str(pod, {"metadata", "labels", "ersilia.modelid"});
-    t.spec.owner = owner;
-    t.uid = Str(pod, {"metadata", "uid"});
-    t.ready = true;
-    t.node = Str(pod, {"spec", "nodeName"});
-    t.base_url = fmt::format("http://{}:{}", Str(pod, {"status", "podIP"}), options_.pod_port);
-    InstanceObservation observation;
-    observation.instance_id = name;
-    observation.model_id = t.spec.model_id;
-    observation.phase = InstancePhase::kReady;
-    observation.base_url = t.base_url;
-    observation.details = {{"pod", name}, {"node", t.node}, {"adopted", true}};
-    std::lock_guard<std::mutex> lock(mu_);
-    instances_[name] = std::move(t);
-    adopted.push_back(std::move(observation));
   }
   return adopted;
+}
+
+std::optional<InstanceObservation> KubernetesBackend::AdoptOrDelete(const Json& pod,
+                                                                    const std::string& owner) {
+  std::string name = Str(pod, {"metadata", "name"});
+  const Json* ready = Condition(pod, "Ready");
+  bool deleting = Get(pod, {"metadata", "deletionTimestamp"}).is_string();
+  if (ready == nullptr || ready->value("status", "") != "True" || deleting) {
+    absl::Status deleted =
+        k8s::DeletePod(client_, options_.namespace_name, name, Str(pod, {"metadata", "uid"}), 0);
+    HUB_LOG(info, "deleted an owned pod that was not ready", {"pod", name}, {"ok", deleted.ok()});
+    return std::nullopt;
+  }
+  Tracked t;
+  t.spec.instance_id = name;
+  t.spec.model_id = Str(pod, {"metadata", "labels", "ersilia.modelid"});
+  t.spec.owner = owner;
+  t.uid = Str(pod, {"metadata", "uid"});
+  t.ready = true;
+  t.node = Str(pod, {"spec", "nodeName"});
+  t.base_url = fmt::format("http://{}:{}", Str(pod, {"status", "podIP"}), options_.pod_port);
+  InstanceObservation observation;
+  observation.instance_id = name;
+  observation.model_id = t.spec.model_id;
+  observation.phase = InstancePhase::kReady;
+  observation.base_url = t.base_url;
+  observation.details = {{"pod", name}, {"node", t.node}, {"adopted", true}};
+  std::lock_guard<std::mutex> lock(mu_);
+  instances_[name] = std::move(t);
+  return observation;
 }
 
 absl::StatusOr<int> KubernetesBackend::ReclaimPodsOfDeadOwners(
@@ -539,20 +560,24 @@ absl::StatusOr<int> KubernetesBackend::ReclaimPodsOfDeadOwners(
     live.insert(LabelValue(owner));
   }
   int reclaimed = 0;
-  for (const json& pod : pods->items) {
-    std::string owner = Str(pod, {"metadata", "labels", "ersilia.owner"});
-    if (owner.empty() || live.count(owner) > 0) {
-      continue;
-    }
-    std::string name = Str(pod, {"metadata", "name"});
-    absl::Status deleted =
-        k8s::DeletePod(client_, options_.namespace_name, name, Str(pod, {"metadata", "uid"}), 0);
-    if (deleted.ok()) {
-      ++reclaimed;
-      HUB_LOG(info, "reclaimed a pod of a dead replica", {"pod", name}, {"owner", owner});
-    }
+  for (const Json& pod : pods->items) {
+    reclaimed += ReclaimIfDead(pod, live) ? 1 : 0;
   }
   return reclaimed;
+}
+
+bool KubernetesBackend::ReclaimIfDead(const Json& pod, const std::set<std::string>& live) {
+  std::string owner = Str(pod, {"metadata", "labels", "ersilia.owner"});
+  if (owner.empty() || live.count(owner) > 0) {
+    return false;
+  }
+  std::string name = Str(pod, {"metadata", "name"});
+  absl::Status deleted =
+      k8s::DeletePod(client_, options_.namespace_name, name, Str(pod, {"metadata", "uid"}), 0);
+  if (deleted.ok()) {
+    HUB_LOG(info, "reclaimed a pod of a dead replica", {"pod", name}, {"owner", owner});
+  }
+  return deleted.ok();
 }
 
 absl::StatusOr<ResourceUsage> KubernetesBackend::Usage(const std::string& instance_id) {

@@ -119,6 +119,7 @@ private:
     InstanceSpec spec;
     std::string uid;
     common::Micros created_at = 0;
+    common::Micros running_since = 0;  // when the container was first seen running
     bool ready = false;
     bool stop_requested = false;
     bool exited = false;
@@ -137,7 +138,11 @@ private:
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   InstanceObservation Exit(Tracked& tracked, ExitCause cause, std::string message, bool permanent)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Ended(const InstanceObservation& observation);
   void Finish(const std::string& instance_id, const std::string& uid);
+  std::optional<InstanceObservation> AdoptOrDelete(const nlohmann::json& pod,
+                                                   const std::string& owner);
+  bool ReclaimIfDead(const nlohmann::json& pod, const std::set<std::string>& live);
   void Monitor();
   void CheckTimeouts(std::vector<InstanceObservation>& out) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void CheckHealth();
