@@ -349,6 +349,17 @@ void ChunkWorkers::OnSuccess(const ChunkLease& lease,
     Retry(lease, common::ToString(stored.message()), false);
     return;
   }
+  // The cache is written before the chunk commits, so a request seen COMPLETED has its rows
+  // in the cache (a resubmission right after reads them). Writing them even when the lease
+  // turns out lost is harmless: the values are the model's either way, and cached rows are
+  // never overwritten.
+  if (!cache_entries.empty()) {
+    absl::Status cached = cache_.Store({request.model_id, request.model_version}, cache_entries,
+                                       request.user_id, nlohmann::json(columns).dump());
+    if (!cached.ok() && log::Every("jobs.cache_write", 10'000)) {
+      HUB_LOG(warn, "cannot write the result cache", {"error", common::ToString(cached.message())});
+    }
+  }
   auto completion = queue_.Complete(lease, outcome);
   if (!completion.ok() || !completion->committed) {
     // Lost the lease (another replica took the chunk over): its result counts, not ours.
@@ -358,13 +369,6 @@ void ChunkWorkers::OnSuccess(const ChunkLease& lease,
               {"error", common::ToString(completion.status().message())});
     }
     return;
-  }
-  if (!cache_entries.empty()) {
-    absl::Status cached = cache_.Store({request.model_id, request.model_version}, cache_entries,
-                                       request.user_id, nlohmann::json(columns).dump());
-    if (!cached.ok() && log::Every("jobs.cache_write", 10'000)) {
-      HUB_LOG(warn, "cannot write the result cache", {"error", common::ToString(cached.message())});
-    }
   }
   if (completion->request_finished) {
     HUB_LOG(info, "work request finished",
