@@ -121,8 +121,8 @@ absl::StatusOr<KubeConfig> LoadInCluster(std::string_view host,
 absl::StatusOr<KubeConfig> ParseKubeconfig(std::string_view yaml, std::string_view base_dir) {
   auto doc = common::YamlToJson(yaml);
   if (!doc.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("kubeconfig: {}", std::string(doc.status().message())));
+    std::string message(doc.status().message());
+    return absl::InvalidArgumentError(fmt::format("kubeconfig: {}", message));
   }
   std::string current = doc->is_object() ? doc->value("current-context", "") : "";
   if (current.empty()) {
