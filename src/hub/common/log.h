@@ -30,7 +30,7 @@ public:
 
   Value(std::string_view v) : v_(v) {}  // NOLINT(google-explicit-constructor)
 
-  Value(const std::string& v) : v_(std::string_view(v)) {}  // NOLINT(google-explicit-constructor)
+  Value(const std::string& v) : v_(std::string_view{v}) {}  // NOLINT(google-explicit-constructor)
 
   Value(bool v) : v_(v) {}  // NOLINT(google-explicit-constructor)
 

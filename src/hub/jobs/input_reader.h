@@ -39,7 +39,7 @@ struct InputOptions {
   // "none" means there is none.
   std::string id_column;
   // A field longer than this makes the whole input invalid (a "10 MB line").
-  size_t max_field_bytes = 64 * 1024;
+  size_t max_field_bytes = size_t{64} * 1024;
 };
 
 // One data row: its position among data rows (0-based, header excluded), the text of its

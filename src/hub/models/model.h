@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 
-namespace RDKit {
+namespace RDKit {  // NOLINT(readability-identifier-naming): RDKit names it
 class ROMol;
 }  // namespace RDKit
 

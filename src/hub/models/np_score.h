@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 
-namespace RDKit {
+namespace RDKit {  // NOLINT(readability-identifier-naming): RDKit names it
 class ROMol;
 }  // namespace RDKit
 

@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 
-namespace RDKit {
+namespace RDKit {  // NOLINT(readability-identifier-naming): RDKit names it
 class ROMol;
 }  // namespace RDKit
 
