@@ -207,7 +207,7 @@ absl::StatusOr<MetricsSample> GetPodMetrics(KubeClient& client,
 absl::StatusOr<KubeletPodSample> ParseKubeletPodSample(const std::string& text,
                                                        const std::string& ns,
                                                        const std::string& pod) {
-  std::string labels = fmt::format("namespace=\"{}\",pod=\"{}\"", ns, pod);
+  std::string labels = fmt::format(R"(namespace="{}",pod="{}")", ns, pod);
   KubeletPodSample sample;
   bool found = false;
   std::istringstream lines(text);
