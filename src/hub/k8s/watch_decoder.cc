@@ -41,7 +41,8 @@ absl::StatusOr<std::optional<WatchEvent>> WatchDecoder::Next() {
 }
 
 bool WatchDecoder::HasPartial() const {
-  return !common::Trim(std::string_view(buffer_).substr(start_)).empty();
+  std::string_view rest = buffer_;
+  return !common::Trim(rest.substr(start_)).empty();
 }
 
 }  // namespace hub::k8s
