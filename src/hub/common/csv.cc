@@ -9,7 +9,7 @@
 namespace hub::common {
 namespace {
 
-constexpr size_t kBlockSize = 64 * 1024;
+constexpr size_t kBlockSize = size_t{64} * 1024;
 
 }  // namespace
 
@@ -78,17 +78,18 @@ bool CsvReader::Next(std::vector<std::string>& fields) {
       fields.push_back(std::move(field));
       return true;
     }
+    // Inside quotes, "" is one quote and a lone " closes the field.
+    if (quoted && c == '"' && Peek() == '"') {
+      Get();
+      field.push_back('"');
+      continue;
+    }
+    if (quoted && c == '"') {
+      quoted = false;
+      after_quote = true;
+      continue;
+    }
     if (quoted) {
-      if (c == '"') {
-        if (Peek() == '"') {
-          Get();
-          field.push_back('"');
-        } else {
-          quoted = false;
-          after_quote = true;
-        }
-        continue;
-      }
       if (c == '\n') {
         ++line_;
       }

@@ -15,12 +15,12 @@ std::string RandomBytes(size_t n) {
   size_t filled = 0;
   while (filled < n) {
     ssize_t got = getrandom(out.data() + filled, n - filled, 0);
-    if (got < 0) {
-      // Only EINTR can happen once the kernel's pool is initialised.
-      HUB_CHECK(errno == EINTR);
+    if (got >= 0) {
+      filled += static_cast<size_t>(got);
       continue;
     }
-    filled += static_cast<size_t>(got);
+    // Only EINTR can happen once the kernel's pool is initialised.
+    HUB_CHECK(errno == EINTR);
   }
   return out;
 }

@@ -17,8 +17,12 @@ void Flatten(const YAML::Node& node,
              std::vector<std::pair<std::string, std::string>>& out) {
   if (node.IsMap()) {
     for (const auto& item : node) {
-      std::string key = item.first.as<std::string>();
-      Flatten(item.second, prefix.empty() ? key : prefix + "." + key, out);
+      std::string path = prefix;
+      if (!path.empty()) {
+        path += '.';
+      }
+      path += item.first.as<std::string>();
+      Flatten(item.second, path, out);
     }
     return;
   }

@@ -9,7 +9,7 @@
 
 namespace hub::common {
 
-ThreadPool::ThreadPool(size_t threads, std::string name) {
+ThreadPool::ThreadPool(size_t threads, const std::string& name) {
   if (threads == 0) {
     threads = 1;
   }

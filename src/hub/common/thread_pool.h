@@ -20,7 +20,7 @@ namespace hub::common {
 class ThreadPool {
 public:
   // Starts `threads` workers (at least one); `name` labels them for debuggers.
-  ThreadPool(size_t threads, std::string name);
+  ThreadPool(size_t threads, const std::string& name);
   ~ThreadPool();
 
   ThreadPool(const ThreadPool&) = delete;

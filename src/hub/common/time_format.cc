@@ -1,9 +1,8 @@
 #include "hub/common/time_format.h"
 
-#include <time.h>
-
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 
 #include "fmt/format.h"
 
@@ -77,7 +76,7 @@ std::string FormatTimestamp(Micros t) {
     fraction += kMicrosPerSecond;
     seconds -= 1;
   }
-  time_t as_time = static_cast<time_t>(seconds);
+  auto as_time = static_cast<std::time_t>(seconds);
 
   struct tm parts {};
 
