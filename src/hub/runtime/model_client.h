@@ -73,7 +73,7 @@ public:
   // Why row `i` has no values, when the model said so (built-in servers asked with
   // `RunOptions::row_errors`); empty otherwise.
   std::string_view row_error(size_t i) const {
-    return i < errors_.size() ? std::string_view(errors_[i]) : std::string_view();
+    return i < errors_.size() ? std::string_view{errors_[i]} : std::string_view();
   }
 
   // Number of rows with a `row_error`.

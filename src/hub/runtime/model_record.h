@@ -54,7 +54,7 @@ inline constexpr std::int64_t kMaxCpuMillicores = 256'000;  // 256 cores
 inline constexpr std::int64_t kMaxMemoryMb = 1'048'576;     // 1 TiB
 inline constexpr int kMaxInstancesPerModel = 1000;
 inline constexpr int kMaxThreadsPerInstance = 256;
-inline constexpr std::int64_t kMaxIdleTimeoutSeconds = 7 * 86'400;
+inline constexpr std::int64_t kMaxIdleTimeoutSeconds = std::int64_t{7} * 86'400;
 inline constexpr int kMaxChunksPerInstance = 64;
 
 // Descriptive metadata of a model, from the Ersilia catalog or a built-in card. Every field is
