@@ -40,8 +40,8 @@ bool LineReader::Next(std::string& line) {
     buffer_.erase(0, pos_);
     pos_ = 0;
     size_t old_size = buffer_.size();
-    buffer_.resize(old_size + 256 * 1024);
-    auto got = reader_->Read(buffer_.data() + old_size, 256 * 1024);
+    buffer_.resize(old_size + size_t{256} * 1024);
+    auto got = reader_->Read(buffer_.data() + old_size, size_t{256} * 1024);
     if (!got.ok()) {
       status_ = got.status();
       buffer_.resize(old_size);

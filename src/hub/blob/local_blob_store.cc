@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <system_error>
 
 #include "fmt/format.h"
 
@@ -19,7 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 absl::Status IoError(std::string_view what, const std::string& path) {
-  return absl::UnavailableError(fmt::format("{} {}: {}", what, path, std::strerror(errno)));
+  return absl::UnavailableError(
+      fmt::format("{} {}: {}", what, path, std::generic_category().message(errno)));
 }
 
 absl::Status WriteAll(int fd, std::string_view data, const std::string& path) {
@@ -49,7 +50,8 @@ public:
         return static_cast<size_t>(n);
       }
       if (errno != EINTR) {
-        return absl::UnavailableError(fmt::format("cannot read blob: {}", std::strerror(errno)));
+        return absl::UnavailableError(
+            fmt::format("cannot read blob: {}", std::generic_category().message(errno)));
       }
     }
   }
