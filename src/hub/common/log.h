@@ -98,10 +98,9 @@ inline constexpr Level error = Level::kError;
 }  // namespace hub::log::level_names
 
 // HUB_LOG(level, message, {"key", value}, ...): writes when `level` is enabled; the fields
-// are not evaluated otherwise.
-#define HUB_LOG(level, message, ...)                                             \
-  do {                                                                           \
-    if (::hub::log::Enabled(::hub::log::level_names::level)) {                   \
-      ::hub::log::Write(::hub::log::level_names::level, message, {__VA_ARGS__}); \
-    }                                                                            \
-  } while (false)
+// are not evaluated otherwise. An expression rather than `do { if ... }`, so a log line adds
+// no block nesting to the function it sits in.
+#define HUB_LOG(level, message, ...)                                               \
+  (::hub::log::Enabled(::hub::log::level_names::level)                             \
+       ? ::hub::log::Write(::hub::log::level_names::level, message, {__VA_ARGS__}) \
+       : void())
