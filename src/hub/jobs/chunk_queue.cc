@@ -168,19 +168,19 @@ absl::StatusOr<std::optional<ChunkLease>> ChunkQueue::Claim(
       in, kClaimable, postgres ? " FOR UPDATE SKIP LOCKED" : "", kLeaseColumns);
 
   std::optional<ChunkLease> lease;
-  HUB_RETURN_IF_ERROR(store::RunInTransaction(
-      db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        lease.reset();
-        HUB_ASSIGN_OR_RETURN(auto result, tx.Exec(sql, params));
-        if (result.empty()) {
-          return absl::OkStatus();
-        }
-        HUB_ASSIGN_OR_RETURN(ChunkLease claimed, LeaseFromRow(result[0]));
-        claimed.token = token;
-        HUB_RETURN_IF_ERROR(tx.Exec(kStartRequest, {claimed.request_id, now}).status());
-        lease = std::move(claimed);
-        return absl::OkStatus();
-      }));
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    lease.reset();
+    HUB_ASSIGN_OR_RETURN(auto result, tx.Exec(sql, params));
+    if (result.empty()) {
+      return absl::OkStatus();
+    }
+    HUB_ASSIGN_OR_RETURN(ChunkLease claimed, LeaseFromRow(result[0]));
+    claimed.token = token;
+    HUB_RETURN_IF_ERROR(tx.Exec(kStartRequest, {claimed.request_id, now}).status());
+    lease = std::move(claimed);
+    return absl::OkStatus();
+  };
+  HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   return lease;
 }
 
@@ -228,35 +228,35 @@ absl::StatusOr<Completion> ChunkQueue::Complete(const ChunkLease& lease,
                                                 const ChunkOutcome& outcome) {
   common::Micros now = clock_.NowMicros();
   Completion completion;
-  HUB_RETURN_IF_ERROR(store::RunInTransaction(
-      db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        completion = Completion();
-        HUB_ASSIGN_OR_RETURN(
-            auto done,
-            tx.Exec(kCompleteChunk,
-                    {lease.chunk_id, lease.token, outcome.result_key, outcome.rows_failed,
-                     outcome.last_error.empty() ? store::kNull : store::Value(outcome.last_error),
-                     now}));
-        if (done.affected_rows() == 0) {
-          return absl::OkStatus();  // lost the lease: someone else owns this chunk now
-        }
-        completion.committed = true;
-        HUB_RETURN_IF_ERROR(
-            tx.Exec(kCountChunk,
-                    {lease.request_id, outcome.rows_done, outcome.rows_failed,
-                     outcome.columns.empty() ? store::kNull : store::Value(outcome.columns), now})
-                .status());
-        HUB_ASSIGN_OR_RETURN(
-            auto row, tx.Exec(fmt::format("SELECT {} FROM {{schema}}.work_requests WHERE id = $1",
-                                          RequestStore::kRequestColumns),
-                              {lease.request_id}));
-        HUB_ASSIGN_OR_RETURN(completion.request, RequestStore::FromRow(row[0]));
-        if (completion.request.chunks_open == 0) {
-          completion.request_finished = true;
-          HUB_RETURN_IF_ERROR(Finish(tx, completion.request, outcome.last_error));
-        }
-        return absl::OkStatus();
-      }));
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    completion = Completion();
+    HUB_ASSIGN_OR_RETURN(
+        auto done,
+        tx.Exec(
+            kCompleteChunk,
+            {lease.chunk_id, lease.token, outcome.result_key, outcome.rows_failed,
+             outcome.last_error.empty() ? store::kNull : store::Value(outcome.last_error), now}));
+    if (done.affected_rows() == 0) {
+      return absl::OkStatus();  // lost the lease: someone else owns this chunk now
+    }
+    completion.committed = true;
+    HUB_RETURN_IF_ERROR(
+        tx.Exec(kCountChunk,
+                {lease.request_id, outcome.rows_done, outcome.rows_failed,
+                 outcome.columns.empty() ? store::kNull : store::Value(outcome.columns), now})
+            .status());
+    HUB_ASSIGN_OR_RETURN(
+        auto row, tx.Exec(fmt::format("SELECT {} FROM {{schema}}.work_requests WHERE id = $1",
+                                      RequestStore::kRequestColumns),
+                          {lease.request_id}));
+    HUB_ASSIGN_OR_RETURN(completion.request, RequestStore::FromRow(row[0]));
+    if (completion.request.chunks_open != 0) {
+      return absl::OkStatus();
+    }
+    completion.request_finished = true;
+    return Finish(tx, completion.request, outcome.last_error);
+  };
+  HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   return completion;
 }
 
@@ -276,24 +276,24 @@ absl::StatusOr<bool> ChunkQueue::Split(const ChunkLease& lease,
                                        const std::string& error) {
   common::Micros now = clock_.NowMicros();
   bool split = false;
-  HUB_RETURN_IF_ERROR(store::RunInTransaction(
-      db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        HUB_ASSIGN_OR_RETURN(auto parent,
-                             tx.Exec(kSplitParent, {lease.chunk_id, lease.token, error, now}));
-        split = parent.affected_rows() == 1;
-        if (!split) {
-          return absl::OkStatus();
-        }
-        auto child = [&](int begin, int end, std::int64_t first) {
-          return tx.Exec(kInsertChild,
-                         {lease.request_id, lease.model_id, lease.user_id, lease.priority,
-                          lease.lane, lease.seq, first, lease.input_key, begin, end, now});
-        };
-        HUB_RETURN_IF_ERROR(child(lease.line_begin, mid, lease.first_unique).status());
-        HUB_RETURN_IF_ERROR(child(mid, lease.line_end, second_first_unique).status());
-        HUB_RETURN_IF_ERROR(tx.Exec(kCountSplit, {lease.request_id, now}).status());
-        return absl::OkStatus();
-      }));
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    HUB_ASSIGN_OR_RETURN(auto parent,
+                         tx.Exec(kSplitParent, {lease.chunk_id, lease.token, error, now}));
+    split = parent.affected_rows() == 1;
+    if (!split) {
+      return absl::OkStatus();
+    }
+    auto child = [&](int begin, int end, std::int64_t first) {
+      return tx.Exec(kInsertChild,
+                     {lease.request_id, lease.model_id, lease.user_id, lease.priority, lease.lane,
+                      lease.seq, first, lease.input_key, begin, end, now});
+    };
+    HUB_RETURN_IF_ERROR(child(lease.line_begin, mid, lease.first_unique).status());
+    HUB_RETURN_IF_ERROR(child(mid, lease.line_end, second_first_unique).status());
+    HUB_RETURN_IF_ERROR(tx.Exec(kCountSplit, {lease.request_id, now}).status());
+    return absl::OkStatus();
+  };
+  HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   return split;
 }
 

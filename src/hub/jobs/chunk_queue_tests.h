@@ -68,9 +68,10 @@ protected:
     r.user_kind = "user";
     r.lane = lane;
     r.request_date = clock_.NowMicros();
-    r.rows_total = rows * chunks;
-    r.rows_unique = rows * chunks;
+    r.rows_total = static_cast<std::int64_t>(rows) * chunks;
+    r.rows_unique = static_cast<std::int64_t>(rows) * chunks;
     std::vector<ChunkPlan> plans;
+    plans.reserve(chunks);
     for (int i = 0; i < chunks; ++i) {
       plans.push_back({i, static_cast<std::uint64_t>(i * rows), "in/" + std::to_string(i), rows});
     }
@@ -242,24 +243,26 @@ TEST_P(ChunkQueueTest, ConcurrentReplicasClaimEachChunkOnce) {
   std::mutex mu;
   std::set<std::int64_t> claimed;
   std::atomic<int> duplicates{0};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < 4; ++w) {
-    workers.emplace_back([&, w] {
-      auto db = store_.open();
-      ASSERT_TRUE(db.ok());
-      ChunkQueue queue(**db, clock_, "replica-" + std::to_string(w), std::chrono::seconds(30));
-      while (true) {
-        auto lease = queue.Claim("alice", {"eos3b5e"});
-        ASSERT_TRUE(lease.ok()) << lease.status();
-        if (!*lease) {
-          return;
-        }
-        std::lock_guard<std::mutex> lock(mu);
-        if (!claimed.insert((*lease)->chunk_id).second) {
-          ++duplicates;
-        }
+  auto replica = [&](int w) {
+    auto db = store_.open();
+    ASSERT_TRUE(db.ok());
+    ChunkQueue queue(**db, clock_, "replica-" + std::to_string(w), std::chrono::seconds(30));
+    while (true) {
+      auto lease = queue.Claim("alice", {"eos3b5e"});
+      ASSERT_TRUE(lease.ok()) << lease.status();
+      if (!*lease) {
+        return;
       }
-    });
+      std::lock_guard<std::mutex> lock(mu);
+      if (!claimed.insert((*lease)->chunk_id).second) {
+        ++duplicates;
+      }
+    }
+  };
+  std::vector<std::thread> workers;
+  workers.reserve(4);
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back(replica, w);
   }
   for (auto& t : workers) {
     t.join();

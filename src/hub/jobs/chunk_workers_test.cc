@@ -28,7 +28,7 @@ class FakeExecutor final : public ChunkExecutor {
 public:
   bool CanRun(const std::string& model_id) override { return model_id != "blocked"; }
 
-  ExecResult Execute(const std::string& model_id,
+  ExecResult Execute(const std::string& /*model_id*/,
                      const std::vector<std::string>& inputs,
                      const ExecOptions&) override {
     std::lock_guard<std::mutex> lock(mu);
@@ -46,7 +46,7 @@ public:
       return result;
     }
     for (const std::string& input : inputs) {
-      if (input == poison && inputs.size() > 0) {
+      if (input == poison && !inputs.empty()) {
         result.kind = Kind::kModelError;
         result.message = "500 Internal processing error";
         result.rows.clear();
@@ -54,7 +54,7 @@ public:
       }
       if (two_columns) {
         result.rows.emplace_back(
-            fmt::format("{{\"length\": {}, \"echo\": \"{}\"}}", input.size(), input));
+            fmt::format(R"({{"length": {}, "echo": "{}"}})", input.size(), input));
       } else {
         result.rows.emplace_back(fmt::format("{{\"length\": {}.0}}", input.size()));
       }
@@ -271,7 +271,7 @@ TEST_F(ChunkWorkersTest, RequestWaitingTooLongForAnInstanceFails) {
 TEST_F(ChunkWorkersTest, SmallRequestOvertakesALargeOne) {
   std::vector<std::string> large;
   for (int i = 1; i <= 40; ++i) {
-    large.push_back(std::string(static_cast<size_t>(i), 'C'));
+    large.emplace_back(static_cast<size_t>(i), 'C');
   }
   std::int64_t big = Submit("alice", large);
   std::int64_t small = Submit("bob", {"N"});

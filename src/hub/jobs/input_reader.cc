@@ -91,6 +91,92 @@ absl::StatusOr<int> ResolveColumn(std::string_view spec,
                                                 spec, common::Join(shape.columns, ", ")));
 }
 
+// Whether the first lookahead row is a header, and why (`shape.header`, `header_reason`).
+void DecideHeader(const std::vector<std::vector<std::string>>& lookahead,
+                  const InputOptions& options,
+                  const std::function<bool(const std::string&)>& looks_like_smiles,
+                  InputShape& shape) {
+  if (options.has_header.has_value()) {
+    shape.header = *options.has_header;
+    shape.header_reason = shape.header ? "has_header=true was given" : "has_header=false was given";
+    return;
+  }
+  const std::vector<std::string>& first = lookahead[0];
+  auto named = std::find_if(first.begin(), first.end(), [](const std::string& f) {
+    return IsIn(f, kSmilesNames) || IsIn(f, kIdNames);
+  });
+  if (named != first.end()) {
+    shape.header = true;
+    shape.header_reason =
+        fmt::format("the first line has the column name '{}'", common::Trim(*named));
+    return;
+  }
+  bool first_reads = std::any_of(first.begin(), first.end(), [&](const std::string& f) {
+    return looks_like_smiles(std::string(common::Trim(f)));
+  });
+  bool later_reads = false;
+  for (size_t i = 1; i < lookahead.size() && !later_reads; ++i) {
+    for (const std::string& f : lookahead[i]) {
+      later_reads = later_reads || looks_like_smiles(std::string(common::Trim(f)));
+    }
+  }
+  shape.header = !first_reads && later_reads;
+  shape.header_reason = shape.header
+                            ? "the first line is not SMILES while the next lines are"
+                            : "the first line reads as data (no column name, and it is SMILES or "
+                              "no line is)";
+}
+
+// The SMILES column: as given, else by header name, else the first field of `sample` that
+// reads as SMILES, else the first.
+absl::Status DecideSmilesColumn(const std::vector<std::string>& sample,
+                                size_t field_count,
+                                const InputOptions& options,
+                                const std::function<bool(const std::string&)>& looks_like_smiles,
+                                InputShape& shape) {
+  if (!options.smiles_column.empty()) {
+    HUB_ASSIGN_OR_RETURN(shape.smiles_column,
+                         ResolveColumn(options.smiles_column, shape, field_count, "SMILES"));
+    return absl::OkStatus();
+  }
+  if (shape.header) {
+    auto it = std::find_if(shape.columns.begin(), shape.columns.end(),
+                           [](const std::string& c) { return IsIn(c, kSmilesNames); });
+    shape.smiles_column =
+        it == shape.columns.end() ? 0 : static_cast<int>(it - shape.columns.begin());
+    return absl::OkStatus();
+  }
+  shape.smiles_column = 0;
+  for (size_t i = 0; i < sample.size(); ++i) {
+    if (looks_like_smiles(std::string(common::Trim(sample[i])))) {
+      shape.smiles_column = static_cast<int>(i);
+      break;
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The id column: "none", as given, else by header name, else the other of two fields.
+absl::Status DecideIdColumn(size_t field_count, const InputOptions& options, InputShape& shape) {
+  std::string id_spec = common::ToLower(options.id_column);
+  if (id_spec == "none") {
+    shape.id_column = -1;
+  } else if (!options.id_column.empty()) {
+    HUB_ASSIGN_OR_RETURN(shape.id_column,
+                         ResolveColumn(options.id_column, shape, field_count, "id"));
+  } else if (shape.header) {
+    for (size_t i = 0; i < shape.columns.size(); ++i) {
+      if (static_cast<int>(i) != shape.smiles_column && IsIn(shape.columns[i], kIdNames)) {
+        shape.id_column = static_cast<int>(i);
+        break;
+      }
+    }
+  } else if (field_count == 2) {
+    shape.id_column = 1 - shape.smiles_column;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<InputFormat> ParseInputFormat(std::string_view text) {
@@ -175,7 +261,7 @@ InputReader::InputReader(std::unique_ptr<std::istream> in, const InputOptions& o
 absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
     std::unique_ptr<std::istream> in,
     const InputOptions& options,
-    std::function<bool(const std::string&)> looks_like_smiles) {
+    const std::function<bool(const std::string&)>& looks_like_smiles) {
   auto reader = std::unique_ptr<InputReader>(new InputReader(std::move(in), options));
   HUB_ASSIGN_OR_RETURN(reader->shape_.format, Sniff(*reader->in_, options.format));
   if (reader->shape_.format == InputFormat::kCsv || reader->shape_.format == InputFormat::kTsv) {
@@ -232,42 +318,7 @@ absl::Status InputReader::DecideShape(
     return absl::InvalidArgumentError("the input is empty: send at least one molecule");
   }
   const std::vector<std::string>& first = lookahead_[0];
-  auto field = [](const std::vector<std::string>& row, int column) {
-    return column >= 0 && static_cast<size_t>(column) < row.size()
-               ? std::string(common::Trim(row[column]))
-               : std::string();
-  };
-
-  // The header.
-  if (options.has_header.has_value()) {
-    shape_.header = *options.has_header;
-    shape_.header_reason =
-        shape_.header ? "has_header=true was given" : "has_header=false was given";
-  } else {
-    auto named = std::find_if(first.begin(), first.end(), [](const std::string& f) {
-      return IsIn(f, kSmilesNames) || IsIn(f, kIdNames);
-    });
-    if (named != first.end()) {
-      shape_.header = true;
-      shape_.header_reason =
-          fmt::format("the first line has the column name '{}'", common::Trim(*named));
-    } else {
-      bool first_reads = std::any_of(first.begin(), first.end(), [&](const std::string& f) {
-        return looks_like_smiles(std::string(common::Trim(f)));
-      });
-      bool later_reads = false;
-      for (size_t i = 1; i < lookahead_.size() && !later_reads; ++i) {
-        for (const std::string& f : lookahead_[i]) {
-          later_reads = later_reads || looks_like_smiles(std::string(common::Trim(f)));
-        }
-      }
-      shape_.header = !first_reads && later_reads;
-      shape_.header_reason =
-          shape_.header ? "the first line is not SMILES while the next lines are"
-                        : "the first line reads as data (no column name, and it is SMILES or "
-                          "no line is)";
-    }
-  }
+  DecideHeader(lookahead_, options, looks_like_smiles, shape_);
   if (shape_.header) {
     shape_.columns.clear();
     for (const std::string& f : first) {
@@ -280,45 +331,9 @@ absl::Status InputReader::DecideShape(
     }
   }
   size_t field_count = first.size();
-  const std::vector<std::string>& sample = lookahead_[lookahead_pos_];
-
-  // The SMILES column.
-  if (!options.smiles_column.empty()) {
-    HUB_ASSIGN_OR_RETURN(shape_.smiles_column,
-                         ResolveColumn(options.smiles_column, shape_, field_count, "SMILES"));
-  } else if (shape_.header) {
-    auto it = std::find_if(shape_.columns.begin(), shape_.columns.end(),
-                           [](const std::string& c) { return IsIn(c, kSmilesNames); });
-    shape_.smiles_column =
-        it == shape_.columns.end() ? 0 : static_cast<int>(it - shape_.columns.begin());
-  } else {
-    shape_.smiles_column = 0;
-    for (size_t i = 0; i < sample.size(); ++i) {
-      if (looks_like_smiles(field(sample, static_cast<int>(i)))) {
-        shape_.smiles_column = static_cast<int>(i);
-        break;
-      }
-    }
-  }
-
-  // The id column.
-  std::string id_spec = common::ToLower(options.id_column);
-  if (id_spec == "none") {
-    shape_.id_column = -1;
-  } else if (!options.id_column.empty()) {
-    HUB_ASSIGN_OR_RETURN(shape_.id_column,
-                         ResolveColumn(options.id_column, shape_, field_count, "id"));
-  } else if (shape_.header) {
-    for (size_t i = 0; i < shape_.columns.size(); ++i) {
-      if (static_cast<int>(i) != shape_.smiles_column && IsIn(shape_.columns[i], kIdNames)) {
-        shape_.id_column = static_cast<int>(i);
-        break;
-      }
-    }
-  } else if (field_count == 2) {
-    shape_.id_column = 1 - shape_.smiles_column;
-  }
-  return absl::OkStatus();
+  HUB_RETURN_IF_ERROR(DecideSmilesColumn(lookahead_[lookahead_pos_], field_count, options,
+                                         looks_like_smiles, shape_));
+  return DecideIdColumn(field_count, options, shape_);
 }
 
 void InputReader::Emit(const std::vector<std::string>& fields, InputRow& row) {

@@ -77,7 +77,7 @@ public:
   static absl::StatusOr<std::unique_ptr<InputReader>> Open(
       std::unique_ptr<std::istream> in,
       const InputOptions& options,
-      std::function<bool(const std::string&)> looks_like_smiles);
+      const std::function<bool(const std::string&)>& looks_like_smiles);
 
   const InputShape& shape() const { return shape_; }
 

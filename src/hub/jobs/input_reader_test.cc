@@ -28,7 +28,7 @@ struct Read {
   absl::Status status;
 };
 
-Read ReadAll(const std::string& text, InputOptions options = {}) {
+Read ReadAll(const std::string& text, const InputOptions& options = {}) {
   Read out;
   auto reader =
       InputReader::Open(std::make_unique<std::istringstream>(text), options, LooksLikeSmiles);

@@ -14,7 +14,7 @@ namespace {
 
 constexpr size_t kValidationBatch = 4096;
 constexpr size_t kCacheBatch = 500;
-constexpr size_t kWriteBuffer = 256 * 1024;
+constexpr size_t kWriteBuffer = size_t{256} * 1024;
 constexpr size_t kReportedInputBytes = 120;
 
 // The first 128 bits of a SHA-256 hex digest: a collision-free key for deduplication.

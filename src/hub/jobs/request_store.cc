@@ -158,56 +158,56 @@ absl::StatusOr<std::int64_t> RequestStore::Insert(const WorkRequestRecord& r,
                                                   const std::vector<ChunkPlan>& chunks) {
   common::Micros now = clock_.NowMicros();
   std::int64_t id = 0;
-  HUB_RETURN_IF_ERROR(store::RunInTransaction(
-      db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        WorkRequestRecord row = r;
-        row.chunks_total = static_cast<int>(chunks.size());
-        row.chunks_open = row.chunks_total;
-        if (chunks.empty()) {
-          row.status = RequestStatus::kCompleted;
-          row.processed_at = now;
-        }
-        HUB_ASSIGN_OR_RETURN(
-            auto inserted,
-            tx.Exec(kInsertRequest,
-                    {row.uid,
-                     row.model_id,
-                     row.model_version,
-                     row.user_id,
-                     row.user_kind,
-                     std::string(RequestStatusName(row.status)),
-                     row.status_reason.empty() ? store::kNull : store::Value(row.status_reason),
-                     row.priority,
-                     row.lane,
-                     row.request_date,
-                     OptionalMicros(row.processed_at),
-                     now,
-                     row.rows_total,
-                     row.rows_invalid,
-                     row.rows_unique,
-                     row.rows_cached,
-                     row.chunks_total,
-                     row.chunks_open,
-                     row.has_header ? 1 : 0,
-                     row.cache_opt_in ? 1 : 0,
-                     row.cache_write ? 1 : 0,
-                     row.columns.empty() ? store::kNull : store::Value(row.columns),
-                     row.metadata.empty() ? std::string("{}") : row.metadata}));
-        HUB_ASSIGN_OR_RETURN(auto id_row, inserted.SingleRow());
-        HUB_ASSIGN_OR_RETURN(id, id_row.GetInt(0));
-        for (const ChunkPlan& c : chunks) {
-          HUB_RETURN_IF_ERROR(
-              tx.Exec(kInsertChunk,
-                      {id, row.model_id, row.user_id, row.priority, row.lane, c.seq,
-                       static_cast<std::int64_t>(c.first_unique), c.input_key, c.lines, now})
-                  .status());
-        }
-        if (chunks.empty()) {
-          row.id = id;
-          HUB_RETURN_IF_ERROR(WriteStats(tx, row));
-        }
-        return absl::OkStatus();
-      }));
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    WorkRequestRecord row = r;
+    row.chunks_total = static_cast<int>(chunks.size());
+    row.chunks_open = row.chunks_total;
+    if (chunks.empty()) {
+      row.status = RequestStatus::kCompleted;
+      row.processed_at = now;
+    }
+    HUB_ASSIGN_OR_RETURN(
+        auto inserted,
+        tx.Exec(kInsertRequest,
+                {row.uid,
+                 row.model_id,
+                 row.model_version,
+                 row.user_id,
+                 row.user_kind,
+                 std::string(RequestStatusName(row.status)),
+                 row.status_reason.empty() ? store::kNull : store::Value(row.status_reason),
+                 row.priority,
+                 row.lane,
+                 row.request_date,
+                 OptionalMicros(row.processed_at),
+                 now,
+                 row.rows_total,
+                 row.rows_invalid,
+                 row.rows_unique,
+                 row.rows_cached,
+                 row.chunks_total,
+                 row.chunks_open,
+                 row.has_header ? 1 : 0,
+                 row.cache_opt_in ? 1 : 0,
+                 row.cache_write ? 1 : 0,
+                 row.columns.empty() ? store::kNull : store::Value(row.columns),
+                 row.metadata.empty() ? std::string("{}") : row.metadata}));
+    HUB_ASSIGN_OR_RETURN(auto id_row, inserted.SingleRow());
+    HUB_ASSIGN_OR_RETURN(id, id_row.GetInt(0));
+    for (const ChunkPlan& c : chunks) {
+      HUB_RETURN_IF_ERROR(
+          tx.Exec(kInsertChunk,
+                  {id, row.model_id, row.user_id, row.priority, row.lane, c.seq,
+                   static_cast<std::int64_t>(c.first_unique), c.input_key, c.lines, now})
+              .status());
+    }
+    if (chunks.empty()) {
+      row.id = id;
+      HUB_RETURN_IF_ERROR(WriteStats(tx, row));
+    }
+    return absl::OkStatus();
+  };
+  HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   return id;
 }
 
@@ -291,22 +291,22 @@ absl::Status RequestStore::Cancel(std::int64_t id, const std::string& reason) {
 absl::StatusOr<bool> RequestStore::Fail(std::int64_t id, const std::string& reason) {
   common::Micros now = clock_.NowMicros();
   bool failed = false;
-  HUB_RETURN_IF_ERROR(store::RunInTransaction(
-      db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        HUB_ASSIGN_OR_RETURN(auto r, tx.Exec(kFailRequest, {id, reason, now}));
-        failed = r.affected_rows() == 1;
-        if (!failed) {
-          return absl::OkStatus();
-        }
-        HUB_RETURN_IF_ERROR(tx.Exec(kCancelChunks, {id, now}).status());
-        HUB_ASSIGN_OR_RETURN(
-            auto row, tx.Exec(fmt::format("SELECT {} FROM {{schema}}.work_requests WHERE id = $1",
-                                          kRequestColumns),
-                              {id}));
-        HUB_ASSIGN_OR_RETURN(WorkRequestRecord record, FromRow(row[0]));
-        HUB_RETURN_IF_ERROR(WriteStats(tx, record));
-        return absl::OkStatus();
-      }));
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    HUB_ASSIGN_OR_RETURN(auto r, tx.Exec(kFailRequest, {id, reason, now}));
+    failed = r.affected_rows() == 1;
+    if (!failed) {
+      return absl::OkStatus();
+    }
+    HUB_RETURN_IF_ERROR(tx.Exec(kCancelChunks, {id, now}).status());
+    HUB_ASSIGN_OR_RETURN(
+        auto row, tx.Exec(fmt::format("SELECT {} FROM {{schema}}.work_requests WHERE id = $1",
+                                      kRequestColumns),
+                          {id}));
+    HUB_ASSIGN_OR_RETURN(WorkRequestRecord record, FromRow(row[0]));
+    HUB_RETURN_IF_ERROR(WriteStats(tx, record));
+    return absl::OkStatus();
+  };
+  HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   return failed;
 }
 
@@ -325,15 +325,15 @@ absl::Status RequestStore::SetPriority(std::int64_t id, int priority) {
 
 absl::StatusOr<std::int64_t> RequestStore::Delete(const std::vector<std::int64_t>& ids) {
   std::int64_t deleted = 0;
-  HUB_RETURN_IF_ERROR(store::RunInTransaction(
-      db_, store::TxMode::kWrite, [&](store::Transaction& tx) -> absl::Status {
-        deleted = 0;
-        for (std::int64_t id : ids) {
-          HUB_ASSIGN_OR_RETURN(auto r, tx.Exec(kDeleteRequest, {id}));
-          deleted += r.affected_rows();
-        }
-        return absl::OkStatus();
-      }));
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    deleted = 0;
+    for (std::int64_t id : ids) {
+      HUB_ASSIGN_OR_RETURN(auto r, tx.Exec(kDeleteRequest, {id}));
+      deleted += r.affected_rows();
+    }
+    return absl::OkStatus();
+  };
+  HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   return deleted;
 }
 

@@ -67,7 +67,7 @@ public:
 
   // Appends about `budget` bytes of output to `out`; returns false once everything was
   // written (the last call may still append the tail).
-  [[nodiscard]] absl::StatusOr<bool> Next(std::string& out, size_t budget = 64 * 1024);
+  [[nodiscard]] absl::StatusOr<bool> Next(std::string& out, size_t budget = size_t{64} * 1024);
 
   // The next row, or nullopt at the end (use either this or `Next`).
   [[nodiscard]] absl::StatusOr<std::optional<ResultRow>> NextRow();
