@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <system_error>
 #include <unordered_map>
 
 #include "fmt/format.h"
@@ -409,7 +410,7 @@ absl::StatusOr<std::string> ReadGzipFile(const std::string& path) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
     return absl::FailedPreconditionError(
-        fmt::format("cannot open {}: {}", path, std::strerror(errno)));
+        fmt::format("cannot open {}: {}", path, std::generic_category().message(errno)));
   }
   std::string out;
   char buffer[1 << 16];

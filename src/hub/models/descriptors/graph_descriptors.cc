@@ -53,10 +53,10 @@ std::vector<double> CopyMatrix(const double* matrix, unsigned int n) {
 
 // numpy's pairwise_sum for float64 (loops_utils.h): sequential below 8 elements, eight
 // interleaved accumulators up to 128, halves (rounded to a multiple of 8) above.
-double PairwiseSum(const double* a, long n, long stride) {
+double PairwiseSum(const double* a, std::int64_t n, std::int64_t stride) {
   if (n < 8) {
     double res = 0.;
-    for (long i = 0; i < n; i++) {
+    for (std::int64_t i = 0; i < n; i++) {
       res += a[i * stride];
     }
     return res;
@@ -66,7 +66,7 @@ double PairwiseSum(const double* a, long n, long stride) {
     for (int j = 0; j < 8; j++) {
       r[j] = a[j * stride];
     }
-    long i = 8;
+    std::int64_t i = 8;
     for (; i < n - (n % 8); i += 8) {
       for (int j = 0; j < 8; j++) {
         r[j] += a[(i + j) * stride];
@@ -78,7 +78,7 @@ double PairwiseSum(const double* a, long n, long stride) {
     }
     return res;
   }
-  long n2 = n / 2;
+  std::int64_t n2 = n / 2;
   n2 -= n2 % 8;
   return PairwiseSum(a, n2, stride) + PairwiseSum(a + n2 * stride, n - n2, stride);
 }
@@ -131,7 +131,7 @@ std::vector<int> SymmetryClasses(const std::vector<double>& matrix, unsigned int
   std::vector<int> result(n);
   std::vector<double> row(n);
   for (unsigned int i = 0; i < n; ++i) {
-    std::copy_n(matrix.begin() + static_cast<long>(i) * n, n, row.begin());
+    std::copy_n(matrix.begin() + static_cast<std::int64_t>(i) * n, n, row.begin());
     std::sort(row.begin(), row.end());
     std::vector<int> key;
     for (size_t k = 0; k < std::min(cutoff, row.size()); ++k) {
@@ -232,8 +232,9 @@ std::vector<double> CharacteristicPolynomial(const std::vector<std::vector<Neigh
   }
   std::vector<double> bn(n * n);
   for (size_t k = 1; k <= n; ++k) {
-    res[k] = 1. / static_cast<double>(k) *
-             NumpyPairwiseSum(an.data(), static_cast<long>(n), static_cast<long>(n) + 1);
+    res[k] =
+        1. / static_cast<double>(k) *
+        NumpyPairwiseSum(an.data(), static_cast<std::int64_t>(n), static_cast<std::int64_t>(n) + 1);
     if (k == n) {
       break;  // Python forms one more product that nothing reads
     }
@@ -267,7 +268,7 @@ DistanceMatrices DistanceMatrices::Compute(const RDKit::ROMol& mol) {
   return result;
 }
 
-double NumpyPairwiseSum(const double* values, long count, long stride) {
+double NumpyPairwiseSum(const double* values, std::int64_t count, std::int64_t stride) {
   return 0.0 + PairwiseSum(values, count, stride);
 }
 
@@ -275,7 +276,7 @@ double InfoEntropy(const std::vector<double>& values) {
   return InfoEntropyOf(values);
 }
 
-double InfoEntropy(const std::vector<long>& values) {
+double InfoEntropy(const std::vector<std::int64_t>& values) {
   return InfoEntropyOf(values);
 }
 
@@ -317,7 +318,7 @@ double BertzCT(const RDKit::ROMol& mol, const DistanceMatrices& distances) {
   const auto neighbors = SortedNeighbors(mol);
   const std::vector<int> classes = SymmetryClasses(distances.bond_order, n, 100);
 
-  OrderedCounts<int, long> atom_types;
+  OrderedCounts<int, std::int64_t> atom_types;
   for (const RDKit::Atom* atom : mol.atoms()) {
     atom_types.Add(atom->getAtomicNum(), 1);
   }

@@ -7,6 +7,7 @@
 // All functions are pure and thread-safe. They call RDKit, which may throw on a malformed
 // molecule; callers in `hub::models` catch at the model boundary.
 
+#include <cstdint>
 #include <vector>
 
 #include <GraphMol/ROMol.h>
@@ -55,10 +56,10 @@ ChiPair ChiNnAndNv(const RDKit::ROMol& mol, unsigned int order);
 
 // numpy's `add.reduce` on a float64 vector (what `numpy.trace` and `numpy.sum` do): pairwise
 // summation in blocks of 8, starting from 0. Exposed for tests.
-double NumpyPairwiseSum(const double* values, long count, long stride);
+double NumpyPairwiseSum(const double* values, std::int64_t count, std::int64_t stride);
 
 // `rdkit.ML.InfoTheory.InfoEntropy` (the C++ template behind it) for float64 and int64 arrays.
 double InfoEntropy(const std::vector<double>& values);
-double InfoEntropy(const std::vector<long>& values);
+double InfoEntropy(const std::vector<std::int64_t>& values);
 
 }  // namespace hub::models::descriptors
