@@ -34,8 +34,8 @@ struct CheckedRow {
 // The state of one intake run.
 class Intake::Session {
 public:
-  Session(Intake& owner, std::string uid, const CacheKey& key, const IntakeOptions& options)
-      : owner_(owner), key_(key), options_(options) {
+  Session(Intake& owner, std::string uid, CacheKey key, const IntakeOptions& options)
+      : owner_(owner), key_(std::move(key)), options_(options) {
     result_.uid = std::move(uid);
   }
 
@@ -252,7 +252,10 @@ absl::StatusOr<IntakeResult> Intake::Run(const std::string& uid,
     HUB_RETURN_IF_ERROR(session.Open());
     InputRow row;
     while (reader.Next(row)) {
-      HUB_RETURN_IF_ERROR(session.Add(std::move(row)));
+      absl::Status added = session.Add(std::move(row));
+      if (!added.ok()) {
+        return added;
+      }
       row = InputRow();
     }
     HUB_RETURN_IF_ERROR(reader.status());

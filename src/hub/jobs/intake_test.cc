@@ -16,7 +16,7 @@ namespace {
 
 std::string CheckRow(const std::string& input) {
   absl::Status status = models::CheckSmilesSyntax(input);
-  return status.ok() ? "" : std::string(status.message());
+  return status.ok() ? "" : std::string{status.message()};
 }
 
 class IntakeTest : public ::testing::Test {
