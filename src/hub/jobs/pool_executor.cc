@@ -59,7 +59,7 @@ ExecResult PoolExecutor::Execute(const std::string& model_id,
       pool_.Acquire(model_id, deadline, {.holder = options.holder});
   if (!lease.ok()) {
     result.kind = AcquireFailureKind(lease.status());
-    result.message = std::string(lease.status().message());
+    result.message = std::string{lease.status().message()};
     return result;
   }
 
@@ -70,7 +70,7 @@ ExecResult PoolExecutor::Execute(const std::string& model_id,
   RunErrorKind outcome = lease->last_outcome();
   if (!answer.ok()) {
     result.kind = RunFailureKind(runtime::RunErrorKindOf(answer.status()));
-    result.message = std::string(answer.status().message());
+    result.message = std::string{answer.status().message()};
   } else {
     result.rows.reserve(answer->size());
     result.row_errors.reserve(answer->size());

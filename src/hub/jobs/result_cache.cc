@@ -75,17 +75,20 @@ absl::Status ResultCache::Store(const CacheKey& key,
         db_.Exec(kUpsertColumns, {key.model_id, key.model_version, kColumnsKey, columns, now})
             .status());
   }
-  for (size_t begin = 0; begin < entries.size(); begin += kBatch) {
-    size_t end = std::min(entries.size(), begin + kBatch);
-    auto transaction = [&](store::Transaction& tx) -> absl::Status {
-      for (size_t i = begin; i < end; ++i) {
-        const CacheEntry& e = entries[i];
-        HUB_RETURN_IF_ERROR(tx.Exec(kInsert, {key.model_id, key.model_version, e.input_hash,
-                                              e.input, e.result, contributor, now})
-                                .status());
-      }
-      return absl::OkStatus();
-    };
+  // One transaction per batch of entries [begin, end).
+  size_t begin = 0;
+  size_t end = 0;
+  auto transaction = [&](store::Transaction& tx) -> absl::Status {
+    for (size_t i = begin; i < end; ++i) {
+      const CacheEntry& e = entries[i];
+      HUB_RETURN_IF_ERROR(tx.Exec(kInsert, {key.model_id, key.model_version, e.input_hash, e.input,
+                                            e.result, contributor, now})
+                              .status());
+    }
+    return absl::OkStatus();
+  };
+  for (begin = 0; begin < entries.size(); begin += kBatch) {
+    end = std::min(entries.size(), begin + kBatch);
     HUB_RETURN_IF_ERROR(store::RunInTransaction(db_, store::TxMode::kWrite, transaction));
   }
   return absl::OkStatus();
