@@ -48,7 +48,7 @@ std::vector<double> CopyMatrix(const double* matrix, unsigned int n) {
   if (n == 0 || matrix == nullptr) {
     return {};
   }
-  return std::vector<double>(matrix, matrix + static_cast<size_t>(n) * n);
+  return {matrix, matrix + static_cast<size_t>(n) * n};
 }
 
 // numpy's pairwise_sum for float64 (loops_utils.h): sequential below 8 elements, eight
@@ -187,6 +187,30 @@ OrderedCounts<std::vector<int>, double> BertzConnections(
   return connections;
 }
 
+// Cell (i, j) of A * B from row i of A as its neighbours: the non-zero terms, l ascending.
+double SparseCell(const std::vector<Neighbor>& row,
+                  const std::vector<double>& b,
+                  size_t n,
+                  size_t j) {
+  double sum = 0.0;
+  for (const Neighbor& nb : row) {
+    sum += b[nb.atom * n + j];
+  }
+  return sum;
+}
+
+// Cell (i, j) of A * B from row i of A as dense 0/1 values: every term, l ascending.
+double DenseCell(const std::vector<double>& a_row,
+                 const std::vector<double>& b,
+                 size_t n,
+                 size_t j) {
+  double sum = 0.0;
+  for (size_t l = 0; l < n; ++l) {
+    sum += a_row[l] * b[l * n + j];
+  }
+  return sum;
+}
+
 // C = A * B for the 0/1 adjacency matrix A, summing each cell over l in ascending order as
 // reference BLAS dgemm does. Zero terms only change the sign of a zero sum, except when B
 // holds an infinity or NaN (0 * inf is NaN), so then the full dense product is formed.
@@ -204,17 +228,7 @@ void MultiplyByAdjacency(const std::vector<std::vector<Neighbor>>& neighbors,
       }
     }
     for (size_t j = 0; j < n; ++j) {
-      double sum = 0.0;
-      if (finite) {
-        for (const Neighbor& nb : neighbors[i]) {
-          sum += b[nb.atom * n + j];
-        }
-      } else {
-        for (size_t l = 0; l < n; ++l) {
-          sum += a_row[l] * b[l * n + j];
-        }
-      }
-      c[i * n + j] = sum;
+      c[i * n + j] = finite ? SparseCell(neighbors[i], b, n, j) : DenseCell(a_row, b, n, j);
     }
   }
 }
