@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
 
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
@@ -97,7 +98,7 @@ absl::StatusOr<CsvLayout> ParseCsvLayout(std::string_view text) {
 ResultReader::ResultReader(blob::BlobStore& blobs,
                            const WorkRequestRecord& request,
                            ResultOptions options)
-    : blobs_(blobs), request_(request), options_(options) {}
+    : blobs_(blobs), request_(request), options_(std::move(options)) {}
 
 ResultReader::~ResultReader() = default;
 
@@ -349,7 +350,7 @@ void ResultReader::AppendObject(std::string& out, const ResultRow& row) {
   out.push_back('{');
   bool upstream = options_.format == ResultFormat::kUpstreamJson;
   if (!upstream) {
-    out += "\"key\":\"" + row.key + "\",\"input\":";
+    out += R"("key":")" + row.key + R"(","input":)";
     common::AppendJsonString(out, row.input);
     if (has_ids_) {
       out += ",\"id\":";
