@@ -60,8 +60,9 @@ const std::vector<std::string_view> kStructuralAlertSmarts = {
     "a31a(a2a(aa1)aaaa2)aaaa3",
     "a1aa2a3a(a1)A=AA=A3=AA=A2",
     "c1cc([NH2])ccc1",
-    "[Hg,Fe,As,Sb,Zn,Se,se,Te,B,Si,Na,Ca,Ge,Ag,Mg,K,Ba,Sr,Be,Ti,Mo,Mn,Ru,Pd,Ni,Cu,Au,Cd,"
-    "Al,Ga,Sn,Rh,Tl,Bi,Nb,Li,Pb,Hf,Ho]",
+    // One SMARTS, split over two lines.
+    std::string_view{"[Hg,Fe,As,Sb,Zn,Se,se,Te,B,Si,Na,Ca,Ge,Ag,Mg,K,Ba,Sr,Be,Ti,Mo,Mn,Ru,Pd,Ni,Cu,"
+                     "Au,Cd,Al,Ga,Sn,Rh,Tl,Bi,Nb,Li,Pb,Hf,Ho]"},
     "I",
     "OS(=O)(=O)[O-]",
     "[N+](=O)[O-]",

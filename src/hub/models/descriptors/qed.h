@@ -38,10 +38,10 @@ public:
 
   // `QED.properties(mol)`: works on `Chem.RemoveHs(mol)` as Python does. Returns
   // InvalidArgument when RemoveHs' sanitization rejects the molecule (Python raises).
-  // `input_logp`, when given, must be `Crippen.MolLogP(mol)` of `mol` itself (RDKit's
+  // `input_logp`, when given, must be `Crippen.MolLogP(mol)` of `input` itself (RDKit's
   // `calcCrippenDescriptors` with implicit Hs); it is reused, saving the costliest property,
   // when RemoveHs leaves every atom and bond of the molecule unchanged.
-  absl::StatusOr<QedProperties> Properties(const RDKit::ROMol& mol,
+  absl::StatusOr<QedProperties> Properties(const RDKit::ROMol& input,
                                            std::optional<double> input_logp = {}) const;
 
   // `QED.qed(mol)` with the default mean weights. Returns InvalidArgument as `Properties`,
