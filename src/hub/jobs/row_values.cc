@@ -27,6 +27,27 @@ bool SkipString(std::string_view text, size_t& pos) {
   return false;
 }
 
+// Advances `pos` past the array or object that starts there, by bracket matching.
+bool SkipBracketed(std::string_view text, size_t& pos) {
+  int depth = 0;
+  while (pos < text.size()) {
+    char d = text[pos];
+    if (d == '"') {
+      if (!SkipString(text, pos)) {
+        return false;
+      }
+      continue;
+    }
+    ++pos;
+    if (d == '[' || d == '{') {
+      ++depth;
+    } else if ((d == ']' || d == '}') && --depth == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Advances `pos` past one JSON value (scalar, or nested array/object by bracket matching).
 bool SkipValue(std::string_view text, size_t& pos) {
   if (pos >= text.size()) {
@@ -37,25 +58,7 @@ bool SkipValue(std::string_view text, size_t& pos) {
     return SkipString(text, pos);
   }
   if (c == '[' || c == '{') {
-    int depth = 0;
-    while (pos < text.size()) {
-      char d = text[pos];
-      if (d == '"') {
-        if (!SkipString(text, pos)) {
-          return false;
-        }
-        continue;
-      }
-      ++pos;
-      if (d == '[' || d == '{') {
-        ++depth;
-      } else if (d == ']' || d == '}') {
-        if (--depth == 0) {
-          return true;
-        }
-      }
-    }
-    return false;
+    return SkipBracketed(text, pos);
   }
   size_t start = pos;
   while (pos < text.size() && text[pos] != ',' && text[pos] != '}' && text[pos] != ']' &&
@@ -89,6 +92,16 @@ void AppendUtf8(std::string& out, unsigned code) {
     out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
     out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
   }
+}
+
+// The value of the member named `key`, or "null" when there is none.
+std::string_view MemberValue(const std::vector<JsonMember>& members, const std::string& key) {
+  for (const JsonMember& m : members) {
+    if (m.key == key) {
+      return m.value;
+    }
+  }
+  return "null";
 }
 
 }  // namespace
@@ -216,17 +229,9 @@ std::string ValuesArray(const std::vector<JsonMember>& members,
   std::string out = "[";
   // Models answer in column order, so the member at the same position usually matches.
   for (size_t i = 0; i < columns.size(); ++i) {
-    std::string_view value = "null";
-    if (i < members.size() && members[i].key == columns[i]) {
-      value = members[i].value;
-    } else {
-      for (const JsonMember& m : members) {
-        if (m.key == columns[i]) {
-          value = m.value;
-          break;
-        }
-      }
-    }
+    std::string_view value = i < members.size() && members[i].key == columns[i]
+                                 ? members[i].value
+                                 : MemberValue(members, columns[i]);
     if (i > 0) {
       out.push_back(',');
     }
