@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -54,13 +55,14 @@ double CpuLoadPercent() {
   std::ifstream in("/proc/loadavg");
   double one_minute = 0;
   in >> one_minute;
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  const auto cores = sysconf(_SC_NPROCESSORS_ONLN);
   return cores > 0 ? std::min(100.0, 100.0 * one_minute / static_cast<double>(cores)) : 0.0;
 }
 
 double ResidentMib() {
   std::ifstream in("/proc/self/statm");
-  long pages = 0, resident = 0;
+  std::int64_t pages = 0;
+  std::int64_t resident = 0;
   in >> pages >> resident;
   return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / 1048576.0;
 }

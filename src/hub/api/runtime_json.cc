@@ -15,7 +15,7 @@ namespace {
 using nlohmann::json;
 using runtime::ModelDetails;
 
-constexpr size_t kMaxText = 64 * 1024;
+constexpr size_t kMaxText = size_t{64} * 1024;
 constexpr size_t kMaxListItems = 100;
 
 json OrNull(const std::optional<std::string>& v) {

@@ -129,6 +129,30 @@ std::string StatsSql(const StatsQuery& q) {
       select, q.where, q.by_input_size ? "model_id, input_size" : "model_id");
 }
 
+// Column `column` of `row` as seconds (the query returns microseconds); NULL is 0.
+absl::StatusOr<double> SecondsAt(const store::Row& row, size_t column) {
+  if (row.IsNull(column)) {
+    return 0.0;
+  }
+  HUB_ASSIGN_OR_RETURN(double micros, row.GetDouble(column));
+  return micros / 1e6;
+}
+
+// Adds every subset and aggregate of metric `m`, reading columns from `column` on.
+absl::Status AddMetricColumns(const store::Row& row,
+                              const Metric& m,
+                              size_t& column,
+                              nlohmann::ordered_json& item) {
+  for (const Subset& s : kSubsets) {
+    for (const char* aggregate : kAggregates) {
+      HUB_ASSIGN_OR_RETURN(double seconds, SecondsAt(row, column));
+      item[fmt::format("{}_{}_{}", aggregate, s.name, m.name)] = seconds;
+      ++column;
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<nlohmann::ordered_json> StatsRow(const store::Row& row) {
   nlohmann::ordered_json item;
   HUB_ASSIGN_OR_RETURN(item["model_id"], row.GetString(0));
@@ -138,17 +162,7 @@ absl::StatusOr<nlohmann::ordered_json> StatsRow(const store::Row& row) {
   HUB_ASSIGN_OR_RETURN(item["failed_count"], row.GetInt(4));
   size_t column = 5;
   for (const Metric& m : kMetrics) {
-    for (const Subset& s : kSubsets) {
-      for (const char* aggregate : kAggregates) {
-        double seconds = 0.0;
-        if (!row.IsNull(column)) {
-          HUB_ASSIGN_OR_RETURN(double micros, row.GetDouble(column));
-          seconds = micros / 1e6;
-        }
-        item[fmt::format("{}_{}_{}", aggregate, s.name, m.name)] = seconds;
-        ++column;
-      }
-    }
+    HUB_RETURN_IF_ERROR(AddMetricColumns(row, m, column, item));
   }
   return item;
 }

@@ -1,5 +1,6 @@
 #include "hub/api/work_requests_api.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -129,10 +130,11 @@ absl::StatusOr<jobs::SubmitRequest> ParseSubmit(const Request& request) {
     submit.input.filename = file->filename;
     submit.input.media_type = file->content_type;
     auto field = [&parts, &query](std::string_view name) -> std::optional<std::string> {
-      for (const auto& part : parts) {
-        if (part.name == name && part.filename.empty()) {
-          return std::string(common::Trim(part.value));
-        }
+      auto it = std::find_if(parts.begin(), parts.end(), [name](const auto& part) {
+        return part.name == name && part.filename.empty();
+      });
+      if (it != parts.end()) {
+        return std::string(common::Trim(it->value));
       }
       return query(name);
     };
