@@ -6,6 +6,20 @@
 #include "hub/common/strings.h"
 
 namespace hub::auth {
+namespace {
+
+// The first 40 bytes of `text`, with anything but printable ASCII shown as '?'.
+std::string PrintablePrefix(const std::string& text) {
+  std::string shown = text.substr(0, 40);
+  for (char& c : shown) {
+    if (c < 0x20 || c > 0x7e) {
+      c = '?';
+    }
+  }
+  return shown;
+}
+
+}  // namespace
 
 std::string_view PermissionName(Permission permission) {
   switch (permission) {
@@ -62,12 +76,7 @@ absl::StatusOr<PermissionSet> PermissionSet::FromNames(const std::vector<std::st
     std::optional<Permission> p = ParsePermission(name);
     if (!p) {
       // Names come from clients: show only a bounded, printable prefix.
-      std::string shown = name.substr(0, 40);
-      for (char& c : shown) {
-        if (c < 0x20 || c > 0x7e) {
-          c = '?';
-        }
-      }
+      std::string shown = PrintablePrefix(name);
       return absl::InvalidArgumentError(
           fmt::format("unknown permission '{}'; known: MANAGE_MODELS, VIEW_MODELS, K8S_ADMIN, "
                       "SUBMIT_WORK_REQUESTS, MANAGE_WORK_REQUESTS, MANAGE_USERS, ADMIN",
