@@ -212,7 +212,7 @@ absl::Status ParseDetails(const json& j, ModelDetails& d) {
   HUB_RETURN_IF_ERROR(in.Text("execution_mode", mode));
   auto parsed_mode = runtime::ParseExecutionMode(mode);
   if (!parsed_mode.has_value()) {
-    return in.Bad("execution_mode", "\"SYNC\" or \"ASYNC\"");
+    return in.Bad("execution_mode", R"("SYNC" or "ASYNC")");
   }
   d.execution_mode = *parsed_mode;
   if (const json* resources = in.Find("k8s_resources"); resources != nullptr) {
@@ -459,41 +459,42 @@ json EventJson(const runtime::StoredEvent& e) {
           {"backend", e.backend}};
 }
 
-json InstanceItemJson(const runtime::InstanceSnapshot& s,
+json InstanceItemJson(const runtime::InstanceSnapshot& instance,
                       const std::optional<runtime::InstanceMetricsView>& metrics,
                       const std::optional<runtime::StoredEvent>& last_event,
                       common::Micros now) {
-  json details = s.details;
-  details["backend"] = s.backend;
-  details["base_url"] = s.base_url;
-  details["server_id"] = s.server_id;
-  details["resources"] = ResourcesJson(s.resources);
-  details["memory_reserved_mb"] = s.memory_reserved_mb;
+  json details = instance.details;
+  details["backend"] = instance.backend;
+  details["base_url"] = instance.base_url;
+  details["server_id"] = instance.server_id;
+  details["resources"] = ResourcesJson(instance.resources);
+  details["memory_reserved_mb"] = instance.memory_reserved_mb;
   json work = json::array();
-  for (const runtime::LeaseView& lease : s.leases) {
+  for (const runtime::LeaseView& lease : instance.leases) {
     work.push_back({{"holder", lease.holder},
                     {"since", common::FormatTimestamp(lease.since)},
                     {"rows", lease.rows}});
   }
   json instance = {
-      {"model_id", s.model_id},
+      {"model_id", instance.model_id},
       {"work_request_id", nullptr},
-      {"instance_id", s.instance_id},
+      {"instance_id", instance.instance_id},
       {"instance_details", std::move(details)},
-      {"state", runtime::InstanceStateName(s.state)},
-      {"termination_reason",
-       s.stop_reason.has_value() ? json(runtime::StopReasonName(*s.stop_reason)) : json(nullptr)},
+      {"state", runtime::InstanceStateName(instance.state)},
+      {"termination_reason", instance.stop_reason.has_value()
+                                 ? json(runtime::StopReasonName(*instance.stop_reason))
+                                 : json(nullptr)},
       {"job_submission_process", nullptr},
-      {"last_updated", common::FormatTimestamp(s.state_since)},
-      {"created_at", common::FormatTimestamp(s.created_at)},
-      {"ready_at", TimestampOrNull(s.ready_at)},
-      {"uptime_seconds", static_cast<double>(now - s.created_at) / common::kMicrosPerSecond},
+      {"last_updated", common::FormatTimestamp(instance.state_since)},
+      {"created_at", common::FormatTimestamp(instance.created_at)},
+      {"ready_at", TimestampOrNull(instance.ready_at)},
+      {"uptime_seconds", static_cast<double>(now - instance.created_at) / common::kMicrosPerSecond},
       {"cpu_millicores", metrics.has_value() ? json(metrics->cpu.avg_60s) : json(nullptr)},
       {"memory_bytes", metrics.has_value() && metrics->memory.count > 0
                            ? json(metrics->memory.max_60s)
                            : json(nullptr)},
       {"current_work", std::move(work)},
-      {"counters", CountersJson(s.counters)}};
+      {"counters", CountersJson(instance.counters)}};
   return {{"model_instance", std::move(instance)},
           {"last_event", last_event.has_value() ? EventJson(*last_event) : json(nullptr)},
           {"work_request", nullptr},
