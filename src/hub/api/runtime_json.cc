@@ -459,42 +459,42 @@ json EventJson(const runtime::StoredEvent& e) {
           {"backend", e.backend}};
 }
 
-json InstanceItemJson(const runtime::InstanceSnapshot& instance,
+json InstanceItemJson(const runtime::InstanceSnapshot& snapshot,
                       const std::optional<runtime::InstanceMetricsView>& metrics,
                       const std::optional<runtime::StoredEvent>& last_event,
                       common::Micros now) {
-  json details = instance.details;
-  details["backend"] = instance.backend;
-  details["base_url"] = instance.base_url;
-  details["server_id"] = instance.server_id;
-  details["resources"] = ResourcesJson(instance.resources);
-  details["memory_reserved_mb"] = instance.memory_reserved_mb;
+  json details = snapshot.details;
+  details["backend"] = snapshot.backend;
+  details["base_url"] = snapshot.base_url;
+  details["server_id"] = snapshot.server_id;
+  details["resources"] = ResourcesJson(snapshot.resources);
+  details["memory_reserved_mb"] = snapshot.memory_reserved_mb;
   json work = json::array();
-  for (const runtime::LeaseView& lease : instance.leases) {
+  for (const runtime::LeaseView& lease : snapshot.leases) {
     work.push_back({{"holder", lease.holder},
                     {"since", common::FormatTimestamp(lease.since)},
                     {"rows", lease.rows}});
   }
   json instance = {
-      {"model_id", instance.model_id},
+      {"model_id", snapshot.model_id},
       {"work_request_id", nullptr},
-      {"instance_id", instance.instance_id},
+      {"instance_id", snapshot.instance_id},
       {"instance_details", std::move(details)},
-      {"state", runtime::InstanceStateName(instance.state)},
-      {"termination_reason", instance.stop_reason.has_value()
-                                 ? json(runtime::StopReasonName(*instance.stop_reason))
+      {"state", runtime::InstanceStateName(snapshot.state)},
+      {"termination_reason", snapshot.stop_reason.has_value()
+                                 ? json(runtime::StopReasonName(*snapshot.stop_reason))
                                  : json(nullptr)},
       {"job_submission_process", nullptr},
-      {"last_updated", common::FormatTimestamp(instance.state_since)},
-      {"created_at", common::FormatTimestamp(instance.created_at)},
-      {"ready_at", TimestampOrNull(instance.ready_at)},
-      {"uptime_seconds", static_cast<double>(now - instance.created_at) / common::kMicrosPerSecond},
+      {"last_updated", common::FormatTimestamp(snapshot.state_since)},
+      {"created_at", common::FormatTimestamp(snapshot.created_at)},
+      {"ready_at", TimestampOrNull(snapshot.ready_at)},
+      {"uptime_seconds", static_cast<double>(now - snapshot.created_at) / common::kMicrosPerSecond},
       {"cpu_millicores", metrics.has_value() ? json(metrics->cpu.avg_60s) : json(nullptr)},
       {"memory_bytes", metrics.has_value() && metrics->memory.count > 0
                            ? json(metrics->memory.max_60s)
                            : json(nullptr)},
       {"current_work", std::move(work)},
-      {"counters", CountersJson(instance.counters)}};
+      {"counters", CountersJson(snapshot.counters)}};
   return {{"model_instance", std::move(instance)},
           {"last_event", last_event.has_value() ? EventJson(*last_event) : json(nullptr)},
           {"work_request", nullptr},

@@ -53,7 +53,7 @@ nlohmann::json StoredMetricsJson(const runtime::InstanceMetricsRecord& record);
 
 // One `/api/instances` item: `{model_instance, last_event, work_request, metrics,
 // resource_profile, resource_recommendations}`. `metrics`, `last_event` may be null.
-nlohmann::json InstanceItemJson(const runtime::InstanceSnapshot& instance,
+nlohmann::json InstanceItemJson(const runtime::InstanceSnapshot& snapshot,
                                 const std::optional<runtime::InstanceMetricsView>& metrics,
                                 const std::optional<runtime::StoredEvent>& last_event,
                                 common::Micros now);
