@@ -1,7 +1,6 @@
 #include "hub/cli/commands.h"
 
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -177,9 +176,12 @@ absl::StatusOr<HubConfig> LoadConfig(const ConfigFlags& flags, std::string* desc
   common::Settings settings;
   DefineSettings(settings, config);
 
+  // The environment is read at startup, before the server starts any thread, and nothing in
+  // the process sets it: getenv cannot race here.
   std::string file = flags.config_file;
-  if (file.empty() && std::getenv("HUB_CONFIG") != nullptr) {
-    file = std::getenv("HUB_CONFIG");
+  const char* config_env = std::getenv("HUB_CONFIG");  // NOLINT(concurrency-mt-unsafe)
+  if (file.empty() && config_env != nullptr) {
+    file = config_env;
   }
   if (!file.empty()) {
     absl::Status loaded = settings.LoadFile(file);
@@ -187,7 +189,8 @@ absl::StatusOr<HubConfig> LoadConfig(const ConfigFlags& flags, std::string* desc
       return loaded;
     }
   }
-  settings.LoadEnvironment([](const char* name) { return std::getenv(name); });
+  settings.LoadEnvironment(
+      [](const char* name) { return std::getenv(name); });  // NOLINT(concurrency-mt-unsafe)
 
   std::vector<std::pair<std::string, std::string>> overrides;
   for (const std::string& set : flags.sets) {

@@ -7,7 +7,7 @@
 
 #include "hub/cli/config.h"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names it
 class App;
 }  // namespace CLI
 

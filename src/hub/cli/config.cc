@@ -12,8 +12,6 @@
 namespace hub::cli {
 namespace {
 
-using common::SettingSpec;
-
 // Builders for `SettingSpec::apply`, so each definition below is one readable line.
 std::function<absl::Status(std::string_view)> StringInto(std::string& out) {
   return [&out](std::string_view v) {

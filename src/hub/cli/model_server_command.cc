@@ -1,7 +1,6 @@
 #include "hub/cli/model_server_command.h"
 
-#include <signal.h>
-
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 
@@ -51,47 +50,49 @@ absl::StatusOr<models::ModelPtr> LoadModel(const ModelServerFlags& c) {
 
 }  // namespace
 
-void AddModelServerFlags(CLI::App& c, ModelServerFlags& flags) {
-  c.add_option("--model", flags.model, "model id, e.g. eos3b5e")->required();
-  c.add_option("--port", flags.port, "port (0 picks a free one)")
+void AddModelServerFlags(CLI::App& command, ModelServerFlags& flags) {
+  command.add_option("--model", flags.model, "model id, e.g. eos3b5e")->required();
+  command.add_option("--port", flags.port, "port (0 picks a free one)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  c.add_option("--host", flags.host, "address to listen on")->capture_default_str();
-  c.add_option("--threads", flags.threads, "threads computing molecules")
+  command.add_option("--host", flags.host, "address to listen on")->capture_default_str();
+  command.add_option("--threads", flags.threads, "threads computing molecules")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
-  c.add_option("--rdkit-data-dir", flags.rdkit_data_dir,
-               "RDKit data (SA and NP score tables, Debian package rdkit-data)")
+  command
+      .add_option("--rdkit-data-dir", flags.rdkit_data_dir,
+                  "RDKit data (SA and NP score tables, Debian package rdkit-data)")
       ->capture_default_str();
-  c.add_option("--model-version", flags.model_version, "version reported by /models/status")
+  command.add_option("--model-version", flags.model_version, "version reported by /models/status")
       ->capture_default_str();
-  c.add_option("--port-file", flags.port_file, "write the bound port here once listening");
-  c.add_option("--log-format", flags.log_format, "text or json")->capture_default_str();
-  c.add_option("--log-level", flags.log_level, "debug, info, warn or error")->capture_default_str();
+  command.add_option("--port-file", flags.port_file, "write the bound port here once listening");
+  command.add_option("--log-format", flags.log_format, "text or json")->capture_default_str();
+  command.add_option("--log-level", flags.log_level, "debug, info, warn or error")
+      ->capture_default_str();
 }
 
-int RunModelServer(const ModelServerFlags& c, const sigset_t& signals) {
-  absl::Status logging = InitLogging(c);
+int RunModelServer(const ModelServerFlags& flags, const sigset_t& signals) {
+  absl::Status logging = InitLogging(flags);
   if (!logging.ok()) {
     return Fail(logging);
   }
-  auto model = LoadModel(c);
+  auto model = LoadModel(flags);
   if (!model.ok()) {
     return Fail(model.status());
   }
   api::ModelServerOptions options;
-  options.compute_threads = static_cast<size_t>(c.threads);
-  options.model_version = c.model_version;
+  options.compute_threads = static_cast<size_t>(flags.threads);
+  options.model_version = flags.model_version;
   api::ModelServer model_server(std::move(*model), options);
 
   metrics::Registry metrics;
   http::Router router;
   model_server.AddRoutes(router, &metrics);
   http::ServerOptions http_options;
-  http_options.host = c.host;
-  http_options.port = c.port;
+  http_options.host = flags.host;
+  http_options.port = flags.port;
   http_options.io_threads = 1;
-  http_options.worker_threads = static_cast<size_t>(std::max(8, c.threads * 2));
+  http_options.worker_threads = static_cast<size_t>(std::max(8, flags.threads * 2));
   http_options.max_body_bytes = 256ull << 20;
   http_options.shutdown_grace = std::chrono::seconds(10);
   http::Server server(http_options, router, &metrics);
@@ -99,16 +100,16 @@ int RunModelServer(const ModelServerFlags& c, const sigset_t& signals) {
   if (!started.ok()) {
     return Fail(started);
   }
-  HUB_LOG(info, "model server listening", {"model_id", c.model}, {"port", server.port()},
-          {"threads", c.threads});
-  if (!c.port_file.empty()) {
-    std::ofstream(c.port_file + ".tmp") << server.port() << "\n";
-    std::rename((c.port_file + ".tmp").c_str(), c.port_file.c_str());
+  HUB_LOG(info, "model server listening", {"model_id", flags.model}, {"port", server.port()},
+          {"threads", flags.threads});
+  if (!flags.port_file.empty()) {
+    std::ofstream(flags.port_file + ".tmp") << server.port() << "\n";
+    std::rename((flags.port_file + ".tmp").c_str(), flags.port_file.c_str());
   }
 
   int signal_number = 0;
   sigwait(&signals, &signal_number);
-  HUB_LOG(info, "model server stopping", {"model_id", c.model});
+  HUB_LOG(info, "model server stopping", {"model_id", flags.model});
   server.Stop();
   return 0;
 }

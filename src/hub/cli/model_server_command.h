@@ -1,10 +1,9 @@
 #pragma once
 
-#include <signal.h>
-
+#include <csignal>
 #include <string>
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names it
 class App;
 }  // namespace CLI
 

@@ -16,7 +16,7 @@
 
 #include "hub/cli/commands.h"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11 names it
 class App;
 }  // namespace CLI
 
