@@ -51,7 +51,7 @@ Method ParseMethod(std::string_view name) {
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
   for (const auto& [key, value] : entries_) {
     if (NameEquals(key, name)) {
-      return std::string_view(value);
+      return std::string_view{value};
     }
   }
   return std::nullopt;
@@ -69,7 +69,7 @@ void Headers::Add(std::string name, std::string value) {
 std::optional<std::string_view> Request::Query(std::string_view name) const {
   for (const auto& [key, value] : query) {
     if (key == name) {
-      return std::string_view(value);
+      return std::string_view{value};
     }
   }
   return std::nullopt;

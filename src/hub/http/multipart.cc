@@ -14,7 +14,7 @@
 namespace hub::http {
 namespace {
 
-constexpr size_t kMaxInlineValue = 64 * 1024;
+constexpr size_t kMaxInlineValue = size_t{64} * 1024;
 
 // A read-only mapping of a whole file.
 class MappedFile final {

@@ -294,7 +294,7 @@ void Session::BeginRequest() {
   Method lookup = preflight ? ParseMethod(*request_.headers.Get("Access-Control-Request-Method"))
                             : request_.method;
   std::string_view raw_path =
-      std::string_view(request_.target).substr(0, request_.target.find('?'));
+      std::string_view{request_.target}.substr(0, request_.target.find('?'));
   Router::Match match = server_.router().Find(lookup, raw_path);
   if (match.status == 404) {
     Reject(404, fmt::format("no route for {} {}", MethodName(request_.method), request_.path));
@@ -673,7 +673,7 @@ void Session::LingerAndClose() {
 
 void Session::DrainForLinger() {
   stream_.expires_after(kLingerTimeout);
-  stream_.async_read_some(buffer_.prepare(64 * 1024),
+  stream_.async_read_some(buffer_.prepare(size_t{64} * 1024),
                           [self = shared_from_this()](ErrorCode ec, size_t n) {
                             self->lingered_bytes_ += n;
                             if (ec || self->lingered_bytes_ > kLingerMaxBytes) {
