@@ -4,6 +4,7 @@
 #include <array>
 #include <cctype>
 #include <string>
+#include <utility>
 
 #include "fmt/format.h"
 #include <GraphMol/Descriptors/ConnectivityDescriptors.h>
@@ -242,6 +243,17 @@ int FamilyBin(std::string_view name, const FamilyInfo& family) {
   return bin >= 1 && static_cast<size_t>(bin) <= family.bins ? bin - 1 : -1;
 }
 
+// The last family with a bin named `name`, and that bin; {-1, -1} when there is none.
+std::pair<int, int> FamilyAndBin(std::string_view name) {
+  std::pair<int, int> found{-1, -1};
+  for (int family = 0; family < kNumFamilies; ++family) {
+    if (int bin = FamilyBin(name, kFamilies[family]); bin >= 0) {
+      found = {family, bin};
+    }
+  }
+  return found;
+}
+
 }  // namespace
 
 RdkitDescriptorSet::RdkitDescriptorSet() {
@@ -252,13 +264,10 @@ RdkitDescriptorSet::RdkitDescriptorSet() {
       source = {kScalarSource, 0, static_cast<int>(scalar - std::begin(kScalarNames))};
     } else if (int fragment = FragmentCounter::IndexOf(name); fragment >= 0) {
       source = {kFragmentSource, 0, fragment};
+    } else if (auto [family, bin] = FamilyAndBin(name); family >= 0) {
+      source = {kFamilySource, family, bin};
     } else {
       source.kind = -1;
-      for (int family = 0; family < kNumFamilies; ++family) {
-        if (int bin = FamilyBin(name, kFamilies[family]); bin >= 0) {
-          source = {kFamilySource, family, bin};
-        }
-      }
     }
     HUB_CHECK(source.kind >= 0);
     sources_.push_back(source);
