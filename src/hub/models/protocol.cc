@@ -414,6 +414,28 @@ std::string RenderRunJson(const ModelInfo& info,
   return std::move(out).Finish();
 }
 
+namespace {
+
+// Writes one number cell of the run CSV at `p` (NaN is an empty cell); returns its end.
+char* WriteCsvNumber(char* p, CellFormat format, double value) {
+  if (std::isnan(value)) {
+    return p;
+  }
+  switch (format) {
+    case CellFormat::kInteger:
+      return std::trunc(value) == value && std::abs(value) < 9.2e18
+                 ? WriteInteger(p, static_cast<std::int64_t>(value))
+                 : WritePythonFloat(p, value);
+    case CellFormat::kPythonFloat:
+      return WritePythonFloat(p, value);
+    case CellFormat::kFixed6:
+      return WriteFixed6(p, value);
+  }
+  return p;
+}
+
+}  // namespace
+
 std::string RenderRunCsv(const ModelInfo& info, const std::vector<RowResult>& rows) {
   Output out(rows.size() * (info.columns.size() * 4 + 2) + 1024);
   for (size_t c = 0; c < info.columns.size(); ++c) {
@@ -430,23 +452,7 @@ std::string RenderRunCsv(const ModelInfo& info, const std::vector<RowResult>& ro
       if (c > 0) {
         *p++ = ',';
       }
-      const double value = row.values[c];
-      if (!std::isnan(value)) {
-        switch (info.columns[c].format) {
-          case CellFormat::kInteger:
-            p = std::trunc(value) == value && std::abs(value) < 9.2e18
-                    ? WriteInteger(p, static_cast<std::int64_t>(value))
-                    : WritePythonFloat(p, value);
-            break;
-          case CellFormat::kPythonFloat:
-            p = WritePythonFloat(p, value);
-            break;
-          case CellFormat::kFixed6:
-            p = WriteFixed6(p, value);
-            break;
-        }
-      }
-      out.Commit(p);
+      out.Commit(WriteCsvNumber(p, info.columns[c].format, row.values[c]));
     }
     out.Append('\n');
   }
