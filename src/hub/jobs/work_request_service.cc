@@ -50,7 +50,7 @@ protected:
 
   pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
     if (dir != std::ios_base::beg) {
-      return pos_type(off_type(-1));
+      return {static_cast<off_type>(-1)};
     }
     return seekpos(pos_type(off), std::ios_base::in);
   }
@@ -58,7 +58,7 @@ protected:
   pos_type seekpos(pos_type pos, std::ios_base::openmode) override {
     auto target = static_cast<std::uint64_t>(static_cast<off_type>(pos));
     if (target > length_) {
-      return pos_type(off_type(-1));
+      return {static_cast<off_type>(-1)};
     }
     position_ = target;
     file_.clear();
@@ -71,7 +71,7 @@ private:
   std::uint64_t offset_;
   std::uint64_t length_;
   std::uint64_t position_ = 0;
-  char buffer_[64 * 1024];
+  char buffer_[64 * 1024] = {};
 };
 
 class FileRegionStream final : public std::istream {
@@ -89,7 +89,7 @@ private:
 
 std::string CheckRow(const std::string& input) {
   absl::Status status = models::CheckSmilesSyntax(input);
-  return status.ok() ? std::string() : std::string(status.message());
+  return status.ok() ? std::string() : std::string{status.message()};
 }
 
 std::string Metadata(const Caller& caller,
@@ -282,6 +282,7 @@ absl::StatusOr<WorkRequestRecord> WorkRequestService::SetPriority(const Caller& 
 absl::StatusOr<std::int64_t> WorkRequestService::DeleteRequests(
     const std::vector<RequestStore::Expired>& requests) {
   std::vector<std::int64_t> ids;
+  ids.reserve(requests.size());
   for (const auto& r : requests) {
     ids.push_back(r.id);
   }
