@@ -30,15 +30,16 @@ TEST(ConfigTest, FlagsOverrideAndBadValuesNameTheSetting) {
 }
 
 TEST(ConfigTest, UpstreamDatabaseVariablesSelectPostgres) {
-  setenv("DATABASE_HOST", "db.internal", 1);
-  setenv("DATABASE_NAME", "hub", 1);
-  setenv("DATABASE_PASSWORD", "it's secret", 1);
+  // The test is single-threaded, so changing the environment cannot race.
+  setenv("DATABASE_HOST", "db.internal", 1);      // NOLINT(concurrency-mt-unsafe)
+  setenv("DATABASE_NAME", "hub", 1);              // NOLINT(concurrency-mt-unsafe)
+  setenv("DATABASE_PASSWORD", "it's secret", 1);  // NOLINT(concurrency-mt-unsafe)
   std::string described;
 
   auto config = LoadConfig(ConfigFlags(), &described);
-  unsetenv("DATABASE_HOST");
-  unsetenv("DATABASE_NAME");
-  unsetenv("DATABASE_PASSWORD");
+  unsetenv("DATABASE_HOST");      // NOLINT(concurrency-mt-unsafe)
+  unsetenv("DATABASE_NAME");      // NOLINT(concurrency-mt-unsafe)
+  unsetenv("DATABASE_PASSWORD");  // NOLINT(concurrency-mt-unsafe)
 
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->database.backend, "postgres");
