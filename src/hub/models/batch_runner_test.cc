@@ -14,7 +14,6 @@
 namespace hub::models {
 namespace {
 
-using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
 // Counts atoms; fails on 4 atoms and throws on 5, to exercise both error paths.
@@ -78,6 +77,7 @@ TEST(BatchRunnerTest, ComputesRepeatedInputsOnce) {
 TEST(BatchRunnerTest, LargeBatchOnManyThreadsMatchesSequentialRun) {
   AtomCountModel model;
   std::vector<std::string> inputs;
+  inputs.reserve(3000);
   for (int i = 0; i < 3000; ++i) {
     inputs.push_back(std::string(1 + i % 40, 'C') + (i % 7 == 0 ? "(" : ""));
   }
