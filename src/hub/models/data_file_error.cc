@@ -17,7 +17,7 @@ absl::Status DataFileError(std::string_view what,
   message.append(
       " (the file ships in the Debian package rdkit-data; install it or point the RDKit data "
       "directory elsewhere)");
-  return absl::Status(error.code(), message);
+  return {error.code(), message};
 }
 
 }  // namespace hub::models
