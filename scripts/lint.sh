@@ -1,19 +1,36 @@
 #!/usr/bin/env bash
-# Checks that every C++ file is formatted (clang-format 14) and clang-tidy clean.
+# Checks that every C++ file is formatted (clang-format 14) and that the C++ sources are
+# clang-tidy clean.
 #   scripts/lint.sh [build_dir]
+#
+# clang-tidy debt: the files listed in scripts/clang-tidy-debt.txt still have findings and are
+# not checked yet (each takes 10-25 s of CPU, so CI skips them rather than report known
+# findings). Every other source — including every new one — must be clean. Fix a file, then
+# delete its line; `scripts/lint.sh --debt` checks the listed files and prints their findings.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=gate
+if [ "${1:-}" = "--debt" ]; then
+  mode=debt
+  shift
+fi
 build_dir=${1:-build}
 
 mapfile -t files < <(git ls-files -- 'src/*.cc' 'src/*.h' 'tests/*.cc' 'tests/*.h' 'bench/*.cc' 'bench/*.h')
 clang-format --dry-run --Werror "${files[@]}"
 echo "lint: clang-format clean (${#files[@]} files)"
 
-mapfile -t sources < <(git ls-files -- 'src/*.cc')
-if command -v run-clang-tidy >/dev/null 2>&1; then
-  run-clang-tidy -quiet -p "$build_dir" -j "$(nproc)" "${sources[@]}" >"$build_dir/clang-tidy.log" 2>&1 ||
-    { grep -E "error:|warning:" "$build_dir/clang-tidy.log" | head -50; exit 1; }
+mapfile -t debt < <(grep -v '^#' scripts/clang-tidy-debt.txt | sed '/^$/d')
+if [ "$mode" = debt ]; then
+  sources=("${debt[@]}")
 else
-  clang-tidy -quiet -p "$build_dir" "${sources[@]}"
+  mapfile -t sources < <(git ls-files -- 'src/*.cc' | grep -vxF -f <(printf '%s\n' "${debt[@]}"))
 fi
-echo "lint: clang-tidy clean (${#sources[@]} files)"
+log="$build_dir/clang-tidy.log"
+if ! run-clang-tidy -quiet -p "$build_dir" -j "$(nproc)" "${sources[@]}" >"$log" 2>&1; then
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "(error|warning):" | grep -v "warnings generated" |
+    sort -u | head -50
+  [ "$mode" = debt ] && exit 0
+  exit 1
+fi
+echo "lint: clang-tidy clean (${#sources[@]} files; ${#debt[@]} listed as debt)"
