@@ -1,5 +1,7 @@
 #include "tests/k8s/kube_simulator.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -874,6 +876,9 @@ KubeSimulator::~KubeSimulator() {
 }
 
 absl::Status KubeSimulator::Start() {
+  // Test processes run side by side: each keeps its container logs apart.
+  state_->options.work_dir =
+      (std::filesystem::path(state_->options.work_dir) / std::to_string(::getpid())).string();
   std::filesystem::create_directories(state_->options.work_dir);
   http::ServerOptions options;
   options.port = 0;

@@ -1,5 +1,10 @@
 // The simulator's controllers: scheduler, kubelet, node lifecycle and Cluster API machines.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -325,10 +330,44 @@ void State::Terminate(json& pod_ref,
 
 namespace {
 
+// True when nothing listens on ip:port, so a model-server may bind it.
+bool AddressFree(const std::string& ip, int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) {
+    return false;
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  bool free = ::inet_pton(AF_INET, ip.c_str(), &address.sin_addr) == 1 &&
+              ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  ::close(fd);
+  return free;
+}
+
+}  // namespace
+
+std::string State::NextPodIp(int port) {
+  // Simulators of parallel test processes share the loopback range: each draws its own
+  // 127.<block>.x.y range and skips any address a process already listens on.
+  if (ip_block == 0) {
+    ip_block = 1 + static_cast<unsigned char>(common::RandomBytes(1)[0]) % 250;
+  }
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    std::string ip = fmt::format("127.{}.{}.{}", ip_block, 10 + next_ip / 250, 1 + next_ip % 250);
+    ++next_ip;
+    if (AddressFree(ip, port)) {
+      return ip;
+    }
+  }
+  return fmt::format("127.{}.9.1", ip_block);
+}
+
+namespace {
+
 // The kubelet's first sight of a bound pod: sandbox, IP, ContainerCreating.
 void Admit(State& s, json& pod, PodRuntime& runtime) {
-  runtime.ip = fmt::format("127.0.{}.{}", 10 + s.next_ip / 250, 1 + s.next_ip % 250);
-  ++s.next_ip;
+  runtime.ip = s.NextPodIp(ContainerPort(pod));
   std::string node = FieldValue(pod, "spec.nodeName");
   bool cached = s.pulled.count(node + "|" + Image(pod)) > 0;
   runtime.next_at = s.clock.NowMicros() + (cached ? 0 : s.options.image_pull_seconds * kSecond);

@@ -79,11 +79,15 @@ public:
   std::map<std::string, common::Micros> lost_nodes;
   std::set<std::string> pulled;  // "node|image"
   int next_ip = 1;
+  int ip_block = 0;  // second octet of this simulator's pod IPs; drawn on first use
 
   http::Router router;
   std::unique_ptr<http::Server> server;
   std::thread controller;
   http::Client probe_client;
+
+  // A loopback address for a new pod on which `port` is free. REQUIRES: `mu` held.
+  std::string NextPodIp(int port);
 
   // Store operations. REQUIRES: `mu` held.
   std::string Now() const;
