@@ -50,7 +50,7 @@ class KubernetesBackendTest : public ::testing::Test {
 protected:
   void SetUp() override {
     if (HubBinary().empty()) {
-      GTEST_SKIP() << "HUB_BINARY does not name a built ersilia-hub";
+      GTEST_FAIL() << "HUB_BINARY does not name a built ersilia-hub";
     }
     k8s::sim::SimulatorOptions options;
     options.hub_binary = HubBinary();

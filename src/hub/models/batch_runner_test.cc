@@ -119,7 +119,7 @@ bool SameValues(const std::vector<double>& a, const std::vector<double>& b) {
 TEST(BatchRunnerTest, BuiltinModelsAreThreadSafe) {
   const std::string shared = testing::SharedDataDir();
   if (shared.empty()) {
-    GTEST_SKIP() << "../shared/data not found";
+    GTEST_FAIL() << "../shared/data not found";
   }
   const std::vector<std::string> inputs =
       testing::ReadFirstColumn(shared + "/molecules_50k.csv", 400);

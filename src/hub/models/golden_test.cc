@@ -107,7 +107,7 @@ class GoldenTest : public ::testing::TestWithParam<GoldenModel> {};
 TEST_P(GoldenTest, ReproducesThePublishedExampleOutput) {
   const std::string shared = testing::SharedDataDir();
   if (shared.empty()) {
-    GTEST_SKIP() << "../shared/data not found";
+    GTEST_FAIL() << "../shared/data not found";
   }
   const std::string dir = fmt::format("{}/models/{}", shared, GetParam().id);
   auto model = CreateModel(GetParam().id, Resources());
@@ -164,12 +164,12 @@ class PythonReferenceTest : public ::testing::TestWithParam<ReferenceRun> {};
 TEST_P(PythonReferenceTest, AgreesWithPythonRdkitOnSharedMolecules) {
   const std::string shared = testing::SharedDataDir();
   if (shared.empty()) {
-    GTEST_SKIP() << "../shared/data not found";
+    GTEST_FAIL() << "../shared/data not found";
   }
   const std::string input = shared + "/molecules_50k.csv";
   const std::string reference = RunPythonReference(GetParam().id, input, GetParam().limit);
   if (reference.empty()) {
-    GTEST_SKIP() << "/usr/bin/python3 with python3-rdkit is not available";
+    GTEST_FAIL() << "/usr/bin/python3 with python3-rdkit is not available";
   }
   auto model = CreateModel(GetParam().id, Resources());
   ASSERT_TRUE(model.ok()) << model.status();

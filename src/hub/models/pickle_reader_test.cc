@@ -100,7 +100,7 @@ TEST(PickleReaderTest, LoadErrorsNameTheDebianPackage) {
 TEST(PickleReaderTest, LoadsTheDebianTables) {
   const std::string data_dir = ResourceOptions().rdkit_data_dir;
   if (!std::filesystem::exists(SaScoreTablePath(data_dir))) {
-    GTEST_SKIP() << "rdkit-data is not installed";
+    GTEST_FAIL() << "rdkit-data is not installed";
   }
 
   auto table = SaScoreTable::Load(SaScoreTablePath(data_dir));

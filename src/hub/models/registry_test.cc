@@ -67,7 +67,7 @@ TEST(RegistryTest, ModelNeedingATableFailsWithoutIt) {
 
 TEST(RegistryTest, CreatesEveryBuiltinModel) {
   if (!RdkitDataInstalled()) {
-    GTEST_SKIP() << "rdkit-data is not installed";
+    GTEST_FAIL() << "rdkit-data is not installed";
   }
   auto resources = LoadModelResources(ResourceOptions(), BuiltinModelIds());
   ASSERT_TRUE(resources.ok()) << resources.status();
