@@ -11,6 +11,18 @@ export interface IdentificationDetails {
   biomedical_areas?: string[] | null;
 }
 
+export interface OutputColumn {
+  name: string;
+  type: 'float' | 'integer' | 'string';
+  direction?: 'high' | 'low';
+  description?: string;
+}
+
+export interface ImportResult {
+  model_id: string;
+  result: 'UPDATED' | 'UNCHANGED' | 'CREATED' | 'NOT_IN_CATALOG';
+}
+
 export interface ModelDetails {
   template_version?: string;
   description: string;
@@ -21,7 +33,10 @@ export interface ModelDetails {
   image_tag: string;
   cache_enabled: boolean;
   identification_details?: IdentificationDetails | null;
-  output_columns?: (string | { name: string; type?: string; description?: string })[];
+  // Read-only, from the hub: the list answers only the count, one model also the columns;
+  // both are null when the hub does not know the model's columns.
+  output_column_count?: number | null;
+  output_columns?: OutputColumn[] | null;
   backend?: string;
   url?: string;
 }

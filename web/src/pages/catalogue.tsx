@@ -4,8 +4,8 @@ import { useState } from 'preact/hooks';
 import { api } from '../lib/api';
 import { can, useLogin } from '../lib/auth';
 import { useLoad } from '../lib/hooks';
-import { modelSearchText, modelTitle, type Items, type Model } from '../lib/types';
-import { Dl, Empty, ErrorBox, Link, Page, Spinner, TextInput } from '../ui/kit';
+import { modelSearchText, modelTitle, type Items, type Model, type OutputColumn } from '../lib/types';
+import { Button, Dl, Empty, ErrorBox, Link, Page, Spinner, TextInput } from '../ui/kit';
 
 function SignInFirst() {
   return (
@@ -16,17 +16,27 @@ function SignInFirst() {
   );
 }
 
+export const columnCount = (n: number) => `${n.toLocaleString('en')} output column${n === 1 ? '' : 's'}`;
+
 function ModelCard({ model }: { model: Model }) {
   const d = model.details.identification_details;
+  const count = model.details.output_column_count;
+  const title = modelTitle(model);
   return (
     <li class="card model-card">
-      <h2><Link href={`/models/${model.id}`}>{modelTitle(model)}</Link></h2>
-      <p class="muted mono">{model.id}{model.details.cache_enabled ? ' · cached results' : ''}</p>
+      <h2><Link href={`/models/${model.id}`}>{title}</Link></h2>
+      <p class="muted small"><span class="mono">{model.id}</span>{count ? ` · ${columnCount(count)}` : ''}{model.details.cache_enabled ? ' · cached results' : ''}</p>
       <p class="clamp">{d?.description || model.details.description}</p>
-      {d?.interpretation && <p class="muted"><strong>Output:</strong> {d.interpretation}</p>}
-      {can('SUBMIT_WORK_REQUESTS') && (
-        <Link class="btn btn-secondary" href={`/submit?model=${model.id}`} aria-label={`Submit molecules to ${modelTitle(model)}`}>Submit molecules</Link>
-      )}
+      {d?.interpretation && <p class="muted clamp"><strong>Output:</strong> {d.interpretation}</p>}
+      <div class="card-actions">
+        {can('SUBMIT_WORK_REQUESTS') && (
+          <Link class="btn btn-secondary" href={`/submit?model=${model.id}`} aria-label={`Submit molecules to ${title}`}>Submit molecules</Link>
+        )}
+        <Link class="btn btn-ghost" href={`/models/${model.id}`} aria-label={`Details of ${title}`}>Details</Link>
+        {d?.publication && /^https?:\/\//.test(d.publication) && (
+          <a class="small" href={d.publication} rel="noreferrer noopener" target="_blank" aria-label={`Publication of ${title} (opens a new tab)`}>Publication ↗</a>
+        )}
+      </div>
     </li>
   );
 }
@@ -52,6 +62,41 @@ export function CataloguePage() {
         </>
       )}
     </Page>
+  );
+}
+
+const SHOWN_COLUMNS = 12;
+
+// The columns of the model's results: the first few, and all of them on request (the
+// fingerprint models have 2,048).
+function OutputColumns({ columns }: { columns: OutputColumn[] }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? columns : columns.slice(0, SHOWN_COLUMNS);
+  const types = [...new Set(columns.map((c) => c.type))].join(', ');
+  return (
+    <>
+      <p class="muted">{columnCount(columns.length)} ({types}), in this order in the CSV and JSON results. Direction (high or low) is as the model card declares it.</p>
+      <div class="table-wrap">
+        <table class="output-columns stack" aria-labelledby="output-columns">
+          <thead><tr><th scope="col">Column</th><th scope="col">Type</th><th scope="col">Direction</th><th scope="col">Meaning</th></tr></thead>
+          <tbody>
+            {shown.map((c) => (
+              <tr key={c.name}>
+                <td class="mono" data-label="Column">{c.name}</td>
+                <td data-label="Type">{c.type}</td>
+                <td data-label="Direction">{c.direction ?? '—'}</td>
+                <td data-label="Meaning" class="col-meaning">{c.description || '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {columns.length > SHOWN_COLUMNS && (
+        <Button kind="ghost" onClick={() => setAll(!all)} aria-expanded={all}>
+          {all ? `Show the first ${SHOWN_COLUMNS} only` : `Show all ${columns.length.toLocaleString('en')} columns`}
+        </Button>
+      )}
+    </>
   );
 }
 
@@ -86,10 +131,9 @@ export function ModelPage({ id }: { id: string }) {
             <p>{d.description || m.details.description}</p>
             <h2>How to read the output</h2>
             <p>{d.interpretation || 'The model card gives no interpretation.'}</p>
-            <h2>Output columns</h2>
-            {columns.length > 0 ? (
-              <ul class="columns">{columns.map((c) => typeof c === 'string' ? <li key={c} class="mono">{c}</li> : <li key={c.name}><span class="mono">{c.name}</span>{c.type ? ` (${c.type})` : ''}{c.description ? ` — ${c.description}` : ''}</li>)}</ul>
-            ) : <p class="muted">The hub does not list this model's columns; they appear with the first results.</p>}
+            <h2 id="output-columns">Output columns</h2>
+            {columns.length > 0 ? <OutputColumns columns={columns} />
+              : <p class="muted">The hub does not list this model's columns; they appear with the first results.</p>}
           </div>
           <div class="card">
             <h2>About</h2>

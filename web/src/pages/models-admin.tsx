@@ -5,7 +5,7 @@ import { api } from '../lib/api';
 import { can } from '../lib/auth';
 import { formatDate } from '../lib/format';
 import { useLoad } from '../lib/hooks';
-import type { IdentificationDetails, Items, Model, ModelDetails } from '../lib/types';
+import type { IdentificationDetails, ImportResult, Items, Model, ModelDetails } from '../lib/types';
 import { Button, Checkbox, Empty, ErrorBox, Field, Modal, Page, Spinner, TextInput, toast, useConfirm } from '../ui/kit';
 
 function blankDetails(): ModelDetails {
@@ -108,6 +108,86 @@ function ModelForm({ initial, creating, onClose, onSaved }: { initial: Form; cre
   );
 }
 
+type Source = 'file' | 'url' | 'configured';
+const RESULT_WORDS: Record<ImportResult['result'], string> = {
+  UPDATED: 'Details updated', UNCHANGED: 'Already up to date', CREATED: 'Registered (disabled)', NOT_IN_CATALOG: 'Not in the catalogue',
+};
+
+// The body of POST /api/models/import for the chosen source; throws a readable error for a
+// file that is not a JSON catalogue.
+async function importBody(source: Source, file: File | null, url: string, ids: string[], createMissing: boolean) {
+  const options = { ...(ids.length ? { model_ids: ids, create_missing: createMissing } : {}) };
+  if (source === 'url') return { url: url.trim(), ...options };
+  if (source === 'configured') return options;
+  let catalog: unknown;
+  try {
+    catalog = JSON.parse(await file!.text());
+  } catch (e) {
+    throw new Error(`${file!.name} is not JSON: ${(e as Error).message}`);
+  }
+  return { catalog, ...options };
+}
+
+// Import identification details from an Ersilia catalogue (a JSON array of model records):
+// an uploaded file, a URL the hub fetches, or the hub's configured catalogue.
+function ImportDialog({ onClose, onImported }: { onClose: () => void; onImported: () => void }) {
+  const [source, setSource] = useState<Source>('file');
+  const [file, setFile] = useState<File | null>(null);
+  const [url, setUrl] = useState('');
+  const [ids, setIds] = useState('');
+  const [createMissing, setCreateMissing] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [results, setResults] = useState<ImportResult[] | null>(null);
+  const ready = source === 'configured' || (source === 'file' ? !!file : /^https?:\/\/\S+$/.test(url.trim()));
+  const run = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const body = await importBody(source, file, url, list(ids), createMissing);
+      const res = await api<{ items: ImportResult[] }>('/api/models/import', { body });
+      setResults(res.items);
+      toast(`${res.items.filter((r) => r.result === 'UPDATED' || r.result === 'CREATED').length} models changed by the import.`);
+      onImported();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const choices: [Source, string][] = [['file', 'A catalogue file (JSON)'], ['url', 'A URL the hub fetches'], ['configured', 'The hub’s configured catalogue']];
+  return (
+    <Modal title="Import identification details" open onClose={onClose}
+      actions={<><Button onClick={onClose}>{results ? 'Close' : 'Cancel'}</Button><Button kind="primary" busy={busy} disabled={!ready} onClick={run}>Import</Button></>}>
+      <p class="muted">Titles, descriptions, interpretations, publications, source code, organisms and areas from an Ersilia catalogue (a JSON list of model records) are copied into the registered models.</p>
+      <fieldset class="radios">
+        <legend>Catalogue</legend>
+        {choices.map(([value, label]) => (
+          <label key={value}><input type="radio" name="import-source" checked={source === value} onChange={() => { setSource(value); setResults(null); }} /> {label}</label>
+        ))}
+      </fieldset>
+      {source === 'file' && (
+        <Field label="Catalogue file" hint="For example the catalog.json of the Ersilia Model Hub.">
+          {(id, d) => <input id={id} aria-describedby={d} type="file" accept=".json,application/json" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />}
+        </Field>
+      )}
+      {source === 'url' && <TextInput label="Catalogue URL" type="url" value={url} onValue={setUrl} placeholder="https://…/catalog.json" />}
+      <TextInput label="Only these models (comma-separated ids)" value={ids} onValue={setIds} hint="Empty: every registered model." />
+      {list(ids).length > 0 && <Checkbox label="Register listed models that are missing (disabled until you enable them)" checked={createMissing} onChange={setCreateMissing} />}
+      {error && <ErrorBox error={error} />}
+      {results && (
+        <div class="table-wrap" data-testid="import-results">
+          <table>
+            <caption>What the import did</caption>
+            <thead><tr><th scope="col">Model</th><th scope="col">Result</th></tr></thead>
+            <tbody>{results.map((r) => <tr key={r.model_id}><td class="mono">{r.model_id}</td><td>{RESULT_WORDS[r.result] ?? r.result}</td></tr>)}</tbody>
+          </table>
+        </div>
+      )}
+    </Modal>
+  );
+}
+
 interface Recommendation { recommended_value: number | null; current_allocation_value: number; current_allocation_profile_state?: { state: string } }
 interface ModelRecs { model_id: string; cpu_min: Recommendation; cpu_max: Recommendation; memory_min: Recommendation; memory_max: Recommendation; profiled_instances: number; last_updated: string | null }
 
@@ -124,13 +204,14 @@ function Recommendations() {
       {recs.data && recs.data.model_recommendations.length === 0 && <Empty title="No recommendations yet: they need finished instances to measure." />}
       {recs.data && recs.data.model_recommendations.length > 0 && (
         <div class="table-wrap">
-          <table>
-            <thead><tr><th scope="col">Model</th><th scope="col">CPU request</th><th scope="col">CPU limit</th><th scope="col">Memory request</th><th scope="col">Memory limit</th><th scope="col">Instances measured</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
+          <table class="stack">
+            <thead><tr><th scope="col">Model</th><th scope="col">Instances measured</th><th scope="col">CPU request</th><th scope="col">CPU limit</th><th scope="col">Memory request</th><th scope="col">Memory limit</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {recs.data.model_recommendations.map((r) => (
                 <tr key={r.model_id}>
-                  <td class="mono">{r.model_id}</td><td>{cell(r.cpu_min)}</td><td>{cell(r.cpu_max)}</td><td>{cell(r.memory_min)}</td><td>{cell(r.memory_max)}</td><td>{r.profiled_instances}</td>
-                  <td>{[r.cpu_min, r.cpu_max, r.memory_min, r.memory_max].every((x) => x.recommended_value == null) ? <span class="muted small">not measured yet</span> : <Button onClick={() => confirm.ask(`Apply recommendations to ${r.model_id}?`, 'The model’s CPU and memory requests and limits change to the recommended values; new instances use them.', 'Apply', async () => {
+                  <td data-label="Model" class="mono">{r.model_id}</td><td data-label="Instances measured">{r.profiled_instances}</td>
+                  <td data-label="CPU request">{cell(r.cpu_min)}</td><td data-label="CPU limit">{cell(r.cpu_max)}</td><td data-label="Memory request">{cell(r.memory_min)}</td><td data-label="Memory limit">{cell(r.memory_max)}</td>
+                  <td class="actions">{[r.cpu_min, r.cpu_max, r.memory_min, r.memory_max].every((x) => x.recommended_value == null) ? <span class="muted small">not measured yet</span> : <Button onClick={() => confirm.ask(`Apply recommendations to ${r.model_id}?`, 'The model’s CPU and memory requests and limits change to the recommended values; new instances use them.', 'Apply', async () => {
                     await api('/api/recommendations/apply', { body: { recommendations: r } });
                     toast(`Recommendations applied to ${r.model_id}.`);
                     recs.reload();
@@ -150,6 +231,7 @@ export function ModelsAdminPage() {
   const models = useLoad(() => api<Items<Model>>('/api/models'), []);
   const [q, setQ] = useState('');
   const [form, setForm] = useState<{ f: Form; creating: boolean } | null>(null);
+  const [importing, setImporting] = useState(false);
   const confirm = useConfirm();
   const items = (models.data?.items ?? []).filter((m) => m.id.includes(q.trim().toLowerCase()) || (m.details.identification_details?.title ?? '').toLowerCase().includes(q.trim().toLowerCase()));
 
@@ -167,26 +249,29 @@ export function ModelsAdminPage() {
     }
   };
   return (
-    <Page title="Manage models" actions={<Button kind="primary" onClick={() => setForm({ f: { id: '', enabled: true, details: blankDetails(), last_updated: null }, creating: true })}>New model</Button>}>
+    <Page title="Manage models" actions={<>
+      <Button onClick={() => setImporting(true)}>Import details</Button>
+      <Button kind="primary" onClick={() => setForm({ f: { id: '', enabled: true, details: blankDetails(), last_updated: null }, creating: true })}>New model</Button>
+    </>}>
       <div class="filters"><TextInput label="Search" type="search" value={q} onValue={setQ} placeholder="id or title" /></div>
       {models.loading && <Spinner label="Loading models…" />}
       {models.error && <ErrorBox error={models.error} onRetry={models.reload} />}
       {models.data && items.length === 0 && <Empty title="No model matches." />}
       {items.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead><tr><th scope="col">Enabled</th><th scope="col">Model</th><th scope="col">Resources</th><th scope="col">Mode</th><th scope="col">Cache</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {items.map((m) => {
                 const r = m.details.k8s_resources;
                 return (
                   <tr key={m.id} data-model-id={m.id}>
-                    <td><input type="checkbox" checked={m.enabled} onChange={() => toggle(m)} aria-label={`${m.id} enabled`} /></td>
-                    <td><span class="mono">{m.id}</span><br /><span class="small muted">{m.details.identification_details?.title}</span></td>
-                    <td class="small">CPU {r.cpu_request}–{r.cpu_limit ?? '∞'} m<br />Memory {r.memory_request}–{m.details.disable_memory_limit ? '∞' : r.memory_limit ?? '∞'} MiB</td>
-                    <td>{m.details.execution_mode}</td>
-                    <td>{m.details.cache_enabled ? 'Yes' : 'No'}</td>
-                    <td class="small">{formatDate(m.last_updated)}</td>
+                    <td data-label="Enabled"><input type="checkbox" checked={m.enabled} onChange={() => toggle(m)} aria-label={`${m.id} enabled`} /></td>
+                    <td data-label="Model"><span class="mono">{m.id}</span><br /><span class="small muted">{m.details.identification_details?.title}</span></td>
+                    <td data-label="Resources" class="small">CPU {r.cpu_request}–{r.cpu_limit ?? '∞'} m<br />Memory {r.memory_request}–{m.details.disable_memory_limit ? '∞' : r.memory_limit ?? '∞'} MiB</td>
+                    <td data-label="Mode">{m.details.execution_mode}</td>
+                    <td data-label="Cache">{m.details.cache_enabled ? 'Yes' : 'No'}</td>
+                    <td data-label="Updated" class="small">{formatDate(m.last_updated)}</td>
                     <td class="actions">
                       <Button kind="ghost" onClick={() => setForm({ f: { id: m.id, enabled: m.enabled, details: m.details, last_updated: m.last_updated }, creating: false })} aria-label={`Edit ${m.id}`}>Edit</Button>
                       <Button kind="ghost" onClick={() => confirm.ask(`Clear the cache of ${m.id}?`, 'Every cached result of this model is deleted; later requests compute them again.', 'Clear the cache', async () => {
@@ -202,6 +287,7 @@ export function ModelsAdminPage() {
         </div>
       )}
       {can('K8S_ADMIN') && <Recommendations />}
+      {importing && <ImportDialog onClose={() => setImporting(false)} onImported={models.reload} />}
       {form && <ModelForm initial={form.f} creating={form.creating} onClose={() => setForm(null)} onSaved={() => { setForm(null); models.reload(); }} />}
       {confirm.dialog}
     </Page>

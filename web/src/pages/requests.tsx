@@ -29,7 +29,7 @@ export function cancelRequest(id: number) {
 export function RequestTable({ items, showUser, onCancel }: { items: WorkRequest[]; showUser?: boolean; onCancel?: (r: WorkRequest) => void }) {
   return (
     <div class="table-wrap">
-      <table class="requests">
+      <table class="requests stack">
         <thead>
           <tr>
             <th scope="col">Request</th>

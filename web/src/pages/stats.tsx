@@ -89,12 +89,12 @@ export function StatsPage() {
           )}
           {models.length > 0 && (
             <div class="table-wrap card">
-              <table>
+              <table class="stack">
                 <caption>By model</caption>
                 <thead><tr><th scope="col">Model</th><th scope="col">Requests</th><th scope="col">Succeeded</th><th scope="col">Failed</th><th scope="col">Avg wait</th><th scope="col">Avg run</th><th scope="col">Max end to end</th></tr></thead>
                 <tbody>{models.map((m) => (
-                  <tr key={m.model_id}><td class="mono">{m.model_id}</td><td>{m.total_count}</td><td>{m.success_count}</td><td>{m.failed_count}</td>
-                    <td>{formatDuration(Number(m.avg_all_request_start_time))}</td><td>{formatDuration(Number(m.avg_all_job_execution_time))}</td><td>{formatDuration(Number(m.max_all_request_time))}</td></tr>
+                  <tr key={m.model_id}><td data-label="Model" class="mono wide">{m.model_id}</td><td data-label="Requests">{m.total_count}</td><td data-label="Succeeded">{m.success_count}</td><td data-label="Failed">{m.failed_count}</td>
+                    <td data-label="Avg wait">{formatDuration(Number(m.avg_all_request_start_time))}</td><td data-label="Avg run">{formatDuration(Number(m.avg_all_job_execution_time))}</td><td data-label="Max end to end">{formatDuration(Number(m.max_all_request_time))}</td></tr>
                 ))}</tbody>
               </table>
             </div>

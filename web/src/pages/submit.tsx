@@ -17,7 +17,7 @@ function PreviewTable({ preview, rejected }: { preview: Preview; rejected?: bool
   const rows = rejected ? preview.rejected : preview.rows;
   return (
     <div class="table-wrap">
-      <table>
+      <table class="preview">
         <caption class="sr-only">{rejected ? 'Rows that will be rejected' : 'First rows'}</caption>
         <thead>
           <tr>
@@ -30,7 +30,7 @@ function PreviewTable({ preview, rejected }: { preview: Preview; rejected?: bool
           {rows.map((r) => (
             <tr key={r.line} class={r.problem ? 'row-bad' : ''}>
               <td>{r.line}</td>
-              {preview.columns.map((_, i) => <td key={i} class={i === preview.smilesColumn ? 'mono' : ''}>{r.cells[i] ?? ''}</td>)}
+              {preview.columns.map((_, i) => <td key={i} class={i === preview.smilesColumn ? 'mono' : ''} title={r.cells[i]}>{r.cells[i] ?? ''}</td>)}
               <td>{r.problem ? <span class="bad">✗ {r.problem}</span> : <span class="good">✓ looks fine</span>}</td>
             </tr>
           ))}

@@ -106,16 +106,16 @@ export function UsersPage({ username }: { username: string | null }) {
       {users.data && users.data.items.length === 0 && <Empty title="No user matches." />}
       {users.data && users.data.items.length > 0 && (
         <div class="table-wrap">
-          <table>
+          <table class="stack">
             <thead><tr><th scope="col">Username</th><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Permissions</th><th scope="col">Signed up</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {users.data.items.map((u) => (
                 <tr key={u.id} data-username={u.username}>
-                  <td>{u.username}{u.id === me ? ' (you)' : ''}</td>
-                  <td>{[u.first_name, u.last_name].filter(Boolean).join(' ') || '—'}</td>
-                  <td>{u.email ?? '—'}</td>
-                  <td class="small">{u.permissions ? u.permissions.join(', ') || 'none' : '—'}</td>
-                  <td class="small">{formatDate(u.sign_up_date)}</td>
+                  <td data-label="Username">{u.username}{u.id === me ? ' (you)' : ''}</td>
+                  <td data-label="Name">{[u.first_name, u.last_name].filter(Boolean).join(' ') || '—'}</td>
+                  <td data-label="Email" class="wide">{u.email ?? '—'}</td>
+                  <td data-label="Permissions" class="small wide">{u.permissions ? u.permissions.join(', ') || 'none' : '—'}</td>
+                  <td data-label="Signed up" class="small">{formatDate(u.sign_up_date)}</td>
                   <td class="actions">
                     <Button kind="ghost" onClick={() => setPerm(u)} aria-label={`Permissions of ${u.username}`}>Permissions</Button>
                     <Button kind="ghost" onClick={() => setPw(u)} aria-label={`New password for ${u.username}`}>New password</Button>
