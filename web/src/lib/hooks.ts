@@ -52,3 +52,29 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unkn
 
   return { data, error, loading: loading && data === undefined, reload, setData };
 }
+
+export interface Submit {
+  busy: boolean;
+  error: string | null;
+  submit: (e?: Event) => Promise<void>;
+}
+
+// A form's submit handler: busy while `action` runs, and the message of what it threw kept
+// for the form to show (`describe` may reword it). The default browser submit is prevented.
+export function useSubmit(action: () => Promise<void>, describe: (e: unknown) => string = (e) => (e as Error).message): Submit {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e?: Event) => {
+    e?.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (err) {
+      setError(describe(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}

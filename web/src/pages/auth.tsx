@@ -3,31 +3,54 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError } from '../lib/api';
 import { LAST_KEY, signIn, startAnonymous, useLogin } from '../lib/auth';
+import { useSubmit } from '../lib/hooks';
 import { navigate } from '../lib/router';
 import { newKey, normaliseKey } from '../lib/session';
 import { Button, ErrorBox, Link, Page, TextInput, toast } from '../ui/kit';
 
 const MIN_PASSWORD = 10;
 
+function passwordProblem(password: string, username = ''): string | null {
+  if (password.length < MIN_PASSWORD) return `Use at least ${MIN_PASSWORD} characters.`;
+  if (password === username) return 'The password cannot be the username.';
+  return null;
+}
+
+interface NewPassword {
+  password: string;
+  confirm: string;
+}
+
+// What is wrong with a new password and its repetition, by field.
+function newPasswordProblems(p: NewPassword, username = '') {
+  return { password: passwordProblem(p.password, username), confirm: p.confirm === p.password ? null : 'The two passwords differ.' };
+}
+
+// A new password and its repetition, as sign-up and reset ask for them. A field's problem shows
+// once something is typed in it, or for every field once `show` (after a first submit).
+function NewPasswordFields({ value, onChange, username, show, prefix = '' }: {
+  value: NewPassword; onChange: (v: NewPassword) => void; username?: string; show: boolean; prefix?: string;
+}) {
+  const problems = newPasswordProblems(value, username);
+  const label = prefix ? `${prefix} password` : 'Password';
+  return (
+    <>
+      <TextInput label={label[0].toUpperCase() + label.slice(1)} type="password" value={value.password} onValue={(password) => onChange({ ...value, password })}
+        autoComplete="new-password" required name={prefix ? `${prefix}_password` : 'password'} hint={`At least ${MIN_PASSWORD} characters; a passphrase of a few words works well.`}
+        error={show || value.password ? problems.password : null} />
+      <TextInput label={`Repeat the ${label.toLowerCase()}`} type="password" value={value.confirm} onValue={(confirm) => onChange({ ...value, confirm })}
+        autoComplete="new-password" required name="confirm" error={show || value.confirm ? problems.confirm : null} />
+    </>
+  );
+}
+
 export function SignInPage({ next }: { next: string | null }) {
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await signIn(username.trim(), password);
-      navigate(next && next.startsWith('/') ? next : '/requests', true);
-    } catch (err) {
-      const status = (err as ApiError).status;
-      setError(status === 401 ? 'The username or password is not right.' : (err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await signIn(username.trim(), password);
+    navigate(next && next.startsWith('/') ? next : '/requests', true);
+  }, (err) => ((err as ApiError).status === 401 ? 'The username or password is not right.' : (err as Error).message));
   return (
     <Page title="Sign in">
       <div class="auth-layout">
@@ -48,26 +71,12 @@ export function SignInPage({ next }: { next: string | null }) {
 // Sign in again with a personal key someone kept.
 function KeyCard({ title = 'With a personal key', offerNew = true }: { title?: string; offerNew?: boolean }) {
   const [key, setKey] = useState(localStorage.getItem(LAST_KEY) ?? '');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     const canonical = normaliseKey(key);
-    if (!canonical) {
-      setError('A personal key looks like 1b4e28ba-2fa1-41d2-883f-0016d3cca427.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await startAnonymous(canonical);
-      navigate('/requests', true);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    if (!canonical) throw new Error('A personal key looks like 1b4e28ba-2fa1-41d2-883f-0016d3cca427.');
+    await startAnonymous(canonical);
+    navigate('/requests', true);
+  });
   return (
     <form class="card form" onSubmit={submit}>
       <h2>{title}</h2>
@@ -82,8 +91,6 @@ function KeyCard({ title = 'With a personal key', offerNew = true }: { title?: s
 export function StartPage() {
   const login = useLogin();
   const [key] = useState(() => newKey());
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const started = login?.session.auth_type === 'ErsiliaAnonymous' ? login.session.session_id : null;
   const shown = started ?? key;
   const copy = async () => {
@@ -94,17 +101,9 @@ export function StartPage() {
       toast('Copying is not allowed here: select the key and copy it by hand.', 'info');
     }
   };
-  const start = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await startAnonymous(key);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit: start } = useSubmit(async () => {
+    await startAnonymous(key);
+  });
   return (
     <Page title="Start without an account" lead="A personal key is all you need: it identifies your requests and nothing else.">
       <div class="auth-layout">
@@ -126,7 +125,7 @@ export function StartPage() {
           ) : (
             <>
               {error && <ErrorBox error={error} />}
-              <Button kind="primary" busy={busy} onClick={start}>I have kept my key — start</Button>
+              <Button kind="primary" busy={busy} onClick={() => start()}>I have kept my key — start</Button>
             </>
           )}
         </div>
@@ -136,49 +135,36 @@ export function StartPage() {
   );
 }
 
-function passwordProblem(password: string, username: string): string | null {
-  if (password.length < MIN_PASSWORD) return `Use at least ${MIN_PASSWORD} characters.`;
-  if (password === username) return 'The password cannot be the username.';
-  return null;
-}
-
 export function SignUpPage() {
-  const [f, setF] = useState({ username: '', first_name: '', last_name: '', email: '', password: '', confirm: '' });
+  const [f, setF] = useState({ username: '', first_name: '', last_name: '', email: '' });
+  const [pw, setPw] = useState<NewPassword>({ password: '', confirm: '' });
   const [touched, setTouched] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [fieldError, setFieldError] = useState<{ username?: string; email?: string }>({});
   const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
   const problems = {
     username: /^[A-Za-z0-9._-]{3,64}$/.test(f.username) ? null : '3–64 letters, digits, dots, dashes or underscores.',
     email: /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(f.email) ? null : 'An email address is required (for password resets).',
-    password: passwordProblem(f.password, f.username),
-    confirm: f.confirm === f.password ? null : 'The two passwords differ.',
+    ...newPasswordProblems(pw, f.username),
   };
-  const valid = Object.values(problems).every((p) => p === null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const { busy, error, submit } = useSubmit(async () => {
     setTouched(true);
-    if (!valid) return;
-    setBusy(true);
-    setError(null);
     setFieldError({});
+    if (Object.values(problems).some((p) => p !== null)) return;
     try {
       await api('/api/auth/signup', {
-        body: { user: { username: f.username.trim(), first_name: f.first_name.trim(), last_name: f.last_name.trim(), email: f.email.trim() }, password: f.password },
+        body: { user: { username: f.username.trim(), first_name: f.first_name.trim(), last_name: f.last_name.trim(), email: f.email.trim() }, password: pw.password },
       });
-      await signIn(f.username.trim(), f.password);
-      toast('Welcome! Your account is ready.');
-      navigate('/submit', true);
     } catch (err) {
       const message = (err as Error).message;
-      if ((err as ApiError).status === 409) setFieldError(/email/i.test(message) ? { email: message } : { username: message });
-      else setError(message);
-    } finally {
-      setBusy(false);
+      if ((err as ApiError).status !== 409) throw err;
+      setFieldError(/email/i.test(message) ? { email: message } : { username: message });
+      return;
     }
-  };
-  const show = (k: keyof typeof problems) => (touched ? problems[k] : null);
+    await signIn(f.username.trim(), pw.password);
+    toast('Welcome! Your account is ready.');
+    navigate('/submit', true);
+  });
+  const show = (k: 'username' | 'email') => (touched ? problems[k] : null);
   return (
     <Page title="Create an account" lead="An account keeps your requests and lets you contribute results to the shared cache.">
       <form class="card form narrow" onSubmit={submit} noValidate>
@@ -188,8 +174,7 @@ export function SignUpPage() {
           <TextInput label="Last name" value={f.last_name} onValue={set('last_name')} autoComplete="family-name" name="last_name" />
         </div>
         <TextInput label="Email" type="email" value={f.email} onValue={set('email')} autoComplete="email" required name="email" error={fieldError.email ?? show('email')} />
-        <TextInput label="Password" type="password" value={f.password} onValue={set('password')} autoComplete="new-password" required name="password" hint={`At least ${MIN_PASSWORD} characters; a passphrase of a few words works well.`} error={show('password')} />
-        <TextInput label="Repeat the password" type="password" value={f.confirm} onValue={set('confirm')} autoComplete="new-password" required name="confirm" error={show('confirm')} />
+        <NewPasswordFields value={pw} onChange={setPw} username={f.username} show={touched} />
         {error && <ErrorBox error={error} />}
         <Button kind="primary" type="submit" busy={busy}>Create account</Button>
         <p class="muted">Already registered? <Link href="/signin">Sign in</Link>.</p>
@@ -201,22 +186,11 @@ export function SignUpPage() {
 export function ForgotPage() {
   const [username, setUsername] = useState('');
   const [email, setEmail] = useState('');
-  const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api('/api/users/forgot-password', { body: { username: username.trim(), email: email.trim() } });
-      setSent(true);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, submit } = useSubmit(async () => {
+    await api('/api/users/forgot-password', { body: { username: username.trim(), email: email.trim() } });
+    setSent(true);
+  });
   return (
     <Page title="Forgot your password?">
       {sent ? (
@@ -240,26 +214,14 @@ export function ForgotPage() {
 }
 
 export function ResetPage({ token }: { token: string }) {
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [pw, setPw] = useState<NewPassword>({ password: '', confirm: '' });
   const [done, setDone] = useState(false);
-  const problem = password && password.length < MIN_PASSWORD ? `Use at least ${MIN_PASSWORD} characters.` : null;
-  const submit = async (e: Event) => {
-    e.preventDefault();
-    if (problem || password !== confirm) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await api('/api/users/reset-password', { body: { token, new_password: password } });
-      setDone(true);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const valid = Object.values(newPasswordProblems(pw)).every((p) => p === null);
+  const { busy, error, submit } = useSubmit(async () => {
+    if (!valid) return;
+    await api('/api/users/reset-password', { body: { token, new_password: pw.password } });
+    setDone(true);
+  });
   return (
     <Page title="Choose a new password">
       {done ? (
@@ -268,10 +230,9 @@ export function ResetPage({ token }: { token: string }) {
         <div class="notice">This page needs the link from the reset email. <Link href="/forgot-password">Ask for one</Link>.</div>
       ) : (
         <form class="card form narrow" onSubmit={submit}>
-          <TextInput label="New password" type="password" value={password} onValue={setPassword} autoComplete="new-password" error={problem} name="new_password" />
-          <TextInput label="Repeat the new password" type="password" value={confirm} onValue={setConfirm} autoComplete="new-password" error={confirm && confirm !== password ? 'The two passwords differ.' : null} name="confirm" />
+          <NewPasswordFields value={pw} onChange={setPw} show={false} prefix="new" />
           {error && <ErrorBox error={error} />}
-          <Button kind="primary" type="submit" busy={busy} disabled={!password || password !== confirm}>Set the password</Button>
+          <Button kind="primary" type="submit" busy={busy} disabled={!valid}>Set the password</Button>
         </form>
       )}
     </Page>
