@@ -1,7 +1,8 @@
 // The model registry and the instance admin API as an admin sees them, against the real
 // `ersilia-hub serve` with real model-server processes: bad input gets a 4xx with a message,
-// the catalog imports from a local file, a model that fails to start backs off with its error
-// in the API, a `kill -9` lands in the history and the metrics, instances scale to zero.
+// a model's details list its output columns, the catalog imports from a local file, a model that
+// fails to start backs off with its error in the API, a `kill -9` lands in the history and the
+// metrics, instances scale to zero.
 
 #include <csignal>
 #include <fstream>
@@ -169,6 +170,48 @@ TEST_F(RuntimeApiTest, ModelApiRejectsBadInputWithAMessage) {
   EXPECT_EQ(not_json.status, 400);
   EXPECT_FALSE(not_json.Detail().empty());
   EXPECT_EQ(Get("/api/models/eos0bad").status, 404) << "a rejected model is not registered";
+}
+
+TEST_F(RuntimeApiTest, ModelDetailsListTheOutputColumnsOfBuiltInModels) {
+  StartHub();
+  json custom = {{"id", "eos0own"}, {"details", {{"description", "not built in"}}}};
+  ASSERT_EQ(Post("/api/models", custom).status, 200);
+
+  json weight = Get("/api/models/eos3b5e").body;
+  json bits = Get("/api/models/eos4wt0").body;
+  json own = Get("/api/models/eos0own").body;
+  ApiResponse list = Get("/api/models");
+
+  // Published order, type, and direction and description when the card has them.
+  EXPECT_EQ(weight["details"]["output_columns"],
+            json::parse(R"([{"name": "mol_weight", "type": "float", "direction": "high",
+                "description": "The calculated molecular weight of the molecule in g/mol"}])"));
+  EXPECT_EQ(weight["details"]["output_column_count"], 1);
+  ASSERT_EQ(bits["details"]["output_columns"].size(), 2048U);
+  EXPECT_EQ(bits["details"]["output_columns"][0],
+            json::parse(R"({"name": "dim_0000", "type": "integer",
+                "description": "Morgan fingerprint bit index 0"})"));
+  EXPECT_EQ(bits["details"]["output_columns"][2047]["name"], "dim_2047");
+  EXPECT_TRUE(own["details"]["output_columns"].is_null());
+  EXPECT_TRUE(own["details"]["output_column_count"].is_null());
+
+  // The list keeps the upstream shape and counts the columns without listing them.
+  ASSERT_EQ(list.status, 200) << list.raw;
+  for (const json& item : list.body["items"]) {
+    for (const char* key : {"id", "enabled", "last_updated", "details"}) {
+      EXPECT_TRUE(item.contains(key)) << key << " missing in " << item["id"];
+    }
+    EXPECT_FALSE(item["details"].contains("output_columns")) << item["id"];
+    EXPECT_EQ(item["details"]["identification_details"].is_null(), item["id"] == "eos0own");
+    if (item["id"] == "eos4wt0") {
+      EXPECT_EQ(item["details"]["output_column_count"], 2048);
+    }
+  }
+
+  // The columns are read-only: a PUT of what GET answered is accepted and changes nothing.
+  ApiResponse put = Put("/api/models/eos3b5e", weight);
+  ASSERT_EQ(put.status, 200) << put.raw;
+  EXPECT_EQ(put.body["details"]["output_columns"], weight["details"]["output_columns"]);
 }
 
 TEST_F(RuntimeApiTest, ImportsIdentificationDetailsFromALocalCatalogFile) {

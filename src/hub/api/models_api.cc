@@ -1,11 +1,18 @@
 #include "hub/api/models_api.h"
 
+#include <map>
+#include <memory>
+
 #include "fmt/format.h"
 
 #include "hub/api/runtime_json.h"
 #include "hub/api/status_to_http.h"
+#include "hub/common/log.h"
 #include "hub/common/status_macros.h"
+#include "hub/common/strings.h"
 #include "hub/http/json_body.h"
+#include "hub/models/metadata.h"
+#include "hub/models/registry.h"
 
 namespace hub::api {
 namespace {
@@ -19,6 +26,39 @@ using nlohmann::json;
 
 constexpr std::uint64_t kMaxModelBody = 256 << 10;
 constexpr std::uint64_t kMaxCatalogBody = 32 << 20;
+
+// `OutputColumnsJson` of every built-in model, by id. Built once at registration and shared,
+// read-only, by the handlers.
+using ColumnsById = std::map<std::string, json, std::less<>>;
+using ColumnsPtr = std::shared_ptr<const ColumnsById>;
+
+ColumnsPtr BuiltinColumns() {
+  auto columns = std::make_shared<ColumnsById>();
+  for (const models::ModelEntry& entry : models::BuiltinModels()) {
+    absl::StatusOr<models::ModelInfo> info = models::LoadModelInfo(entry.id, "");
+    if (!info.ok()) {
+      HUB_LOG(warn, "built-in model without output columns to list", {"model_id", entry.id},
+              {"error", common::ToString(info.status().message())});
+      continue;
+    }
+    columns->emplace(std::string(entry.id), OutputColumnsJson(info->columns));
+  }
+  return columns;
+}
+
+// `ModelJson` plus `details.output_column_count`, and with `full` `details.output_columns`
+// (null and null when the hub does not know the model's columns). A list of every model
+// leaves the columns out: the fingerprint models have 2,048 each.
+json ModelWithColumns(const runtime::ModelRecord& model, const ColumnsById& columns, bool full) {
+  json out = ModelJson(model);
+  json& details = out["details"];
+  auto it = columns.find(model.id);
+  details["output_column_count"] = it == columns.end() ? json(nullptr) : json(it->second.size());
+  if (full) {
+    details["output_columns"] = it == columns.end() ? json(nullptr) : it->second;
+  }
+  return out;
+}
 
 // Registers a read-only route for VIEW_MODELS, or for anyone when the catalog is public.
 void AddRead(ApiRoutes& routes,
@@ -35,8 +75,10 @@ void AddRead(ApiRoutes& routes,
                  });
 }
 
-Response ModelOr(const absl::StatusOr<runtime::ModelRecord>& model, const Request& request) {
-  return model.ok() ? Response::Json(200, ModelJson(*model))
+Response ModelOr(const absl::StatusOr<runtime::ModelRecord>& model,
+                 const Request& request,
+                 const ColumnsById& columns) {
+  return model.ok() ? Response::Json(200, ModelWithColumns(*model, columns, /*full=*/true))
                     : ErrorResponse(model.status(), request);
 }
 
@@ -117,30 +159,33 @@ absl::StatusOr<json> Import(runtime::ModelService& models, const Request& reques
   return json{{"items", std::move(out)}};
 }
 
-void AddReads(ApiRoutes& routes, runtime::ModelService& models, bool public_catalog) {
-  AddRead(routes, public_catalog, "/api/models", [&models](Request&) {
+void AddReads(ApiRoutes& routes,
+              runtime::ModelService& models,
+              bool public_catalog,
+              const ColumnsPtr& columns) {
+  AddRead(routes, public_catalog, "/api/models", [&models, columns](Request&) {
     json items = json::array();
     for (const runtime::ModelRecord& model : models.List()) {
-      items.push_back(ModelJson(model));
+      items.push_back(ModelWithColumns(model, *columns, /*full=*/false));
     }
     return Response::Json(200, {{"items", std::move(items)}});
   });
-  AddRead(routes, public_catalog, "/api/models/{model_id}", [&models](Request& request) {
-    return ModelOr(models.Get(request.Param("model_id")), request);
+  AddRead(routes, public_catalog, "/api/models/{model_id}", [&models, columns](Request& request) {
+    return ModelOr(models.Get(request.Param("model_id")), request, *columns);
   });
 }
 
-void AddChanges(ApiRoutes& routes, runtime::ModelService& models) {
+void AddChanges(ApiRoutes& routes, runtime::ModelService& models, const ColumnsPtr& columns) {
   routes.Require(
       Permission::kManageModels, Method::kPost, "/api/models",
-      [&models](Request& request, const Principal&) {
-        return ModelOr(Create(models, request), request);
+      [&models, columns](Request& request, const Principal&) {
+        return ModelOr(Create(models, request), request, *columns);
       },
       http::JsonBody(kMaxModelBody));
   routes.Require(
       Permission::kManageModels, Method::kPut, "/api/models/{model_id}",
-      [&models](Request& request, const Principal&) {
-        return ModelOr(Update(models, request), request);
+      [&models, columns](Request& request, const Principal&) {
+        return ModelOr(Update(models, request), request, *columns);
       },
       http::JsonBody(kMaxModelBody));
   routes.Require(
@@ -191,8 +236,9 @@ void AddModelRoutes(ApiRoutes& routes,
                     runtime::ModelService& models,
                     runtime::InstancePool& pool,
                     const ModelsApiOptions& options) {
-  AddReads(routes, models, options.public_catalog);
-  AddChanges(routes, models);
+  ColumnsPtr columns = BuiltinColumns();
+  AddReads(routes, models, options.public_catalog, columns);
+  AddChanges(routes, models, columns);
   AddDetails(routes, models, pool);
 }
 

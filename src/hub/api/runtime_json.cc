@@ -303,10 +303,37 @@ json ResourcesJson(const runtime::ResourceSpec& r) {
           {"memory_limit", OrNull(r.memory_limit)}};
 }
 
+std::string_view ColumnTypeName(models::ColumnType type) {
+  switch (type) {
+    case models::ColumnType::kInteger:
+      return "integer";
+    case models::ColumnType::kString:
+      return "string";
+    case models::ColumnType::kFloat:
+      break;
+  }
+  return "float";
+}
+
 }  // namespace
 
 json TimestampOrNull(common::Micros t) {
   return t == 0 ? json(nullptr) : json(common::FormatTimestamp(t));
+}
+
+json OutputColumnsJson(const std::vector<models::Column>& columns) {
+  json out = json::array();
+  for (const models::Column& column : columns) {
+    json item = {{"name", column.name}, {"type", ColumnTypeName(column.type)}};
+    if (!column.direction.empty()) {
+      item["direction"] = column.direction;
+    }
+    if (!column.description.empty()) {
+      item["description"] = column.description;
+    }
+    out.push_back(std::move(item));
+  }
+  return out;
 }
 
 json IdentificationJson(const runtime::IdentificationDetails& d) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 
+#include "hub/models/model.h"
 #include "hub/runtime/instance.h"
 #include "hub/runtime/instance_event_repository.h"
 #include "hub/runtime/instance_metrics_repository.h"
@@ -29,6 +30,12 @@ namespace hub::api {
 
 // ModelApiModel: `{id, enabled, last_updated, details{...}}`.
 nlohmann::json ModelJson(const runtime::ModelRecord& model);
+
+// The hub's addition to a model's details: its output columns in published order, as
+// `[{name, type, direction?, description?}]`. `type` is "float", "integer" or "string";
+// `direction` ("high" or "low", from `run_columns.csv`) and `description` are left out when
+// the model's card gives none.
+nlohmann::json OutputColumnsJson(const std::vector<models::Column>& columns);
 
 // ModelIdentificationDetailsModel; every field nullable.
 nlohmann::json IdentificationJson(const runtime::IdentificationDetails& details);
