@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,7 +25,6 @@ const webDist = resolve(process.env.WEB_DIST ?? join(source, 'web/dist'));
 const output = resolve(process.env.E2E_OUTPUT ?? 'e2e-screenshots');
 const sharedData = resolve(process.env.SHARED_DATA ?? join(source, '../shared/data'));
 const chromium = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const SKIP = 77;
 
 if (!hubBinary || !existsSync(hubBinary)) {
   console.error('HUB_BINARY must name the ersilia-hub binary');
@@ -35,8 +35,9 @@ if (!existsSync(join(webDist, 'index.html'))) {
   process.exit(1);
 }
 if (!existsSync(chromium)) {
+  // A missing prerequisite is a failure, never a skip.
   console.error(`no browser at ${chromium}; install Debian's chromium (scripts/setup.sh)`);
-  process.exit(SKIP);
+  process.exit(1);
 }
 const require = createRequire(join(webDist, '..', 'package.json'));
 const { chromium: browserType } = require('playwright-core');
@@ -214,6 +215,7 @@ async function publicPages(hub) {
   await page.goto('/');
   await page.locator('.model-card').first().waitFor();
   assert.ok((await page.locator('.model-card').count()) >= 5, 'the public catalogue lists the built-in models');
+  await page.locator('.model-card', { hasText: 'eos4wt0' }).getByText('2,048 output columns').waitFor();
   await shoot(page, 'catalogue');
 
   await page.getByLabel('Search models').fill('weight');
@@ -221,7 +223,21 @@ async function publicPages(hub) {
   await page.waitForURL(`**/models/${MODEL}`);
   await page.getByText('How to read the output').waitFor();
   await page.getByText('https://www.rdkit.org/docs/RDKit_Book.html').waitFor();
+  // The output columns, from the models API: name, type, direction, meaning.
+  const columns = page.locator('table.output-columns tbody tr');
+  assert.equal(await columns.count(), 1);
+  assert.deepEqual(await columns.first().locator('td').allTextContents(),
+    ['mol_weight', 'float', 'high', 'The calculated molecular weight of the molecule in g/mol']);
+  await page.getByText('1 output column (float)').waitFor();
   await shoot(page, 'model-details');
+
+  // A fingerprint: the first columns, then all 2,048 on request.
+  await page.goto('/models/eos4wt0');
+  await columns.first().waitFor();
+  assert.equal(await columns.count(), 12);
+  await shoot(page, 'model-details-columns');
+  await page.getByRole('button', { name: 'Show all 2,048 columns' }).click();
+  await page.locator('table.output-columns tbody tr').nth(2047).getByText('dim_2047').waitFor();
 
   for (const [path, name, text] of [
     ['/signin', 'signin', 'With a personal key'],
@@ -369,19 +385,20 @@ async function signupAndCache(hub) {
   await shoot(page, 'my-requests-empty');
 
   const smiles = ['CCO', 'CCN', 'CCC', 'c1ccccc1', 'CC(=O)O', 'not a smiles'];
-  const submit = async () => {
+  const submit = async (shot) => {
     await page.goto(`/submit?model=${MODEL}`);
     await page.getByLabel(/SMILES, one per line/).fill(['smiles', ...smiles].join('\n'));
     await page.getByLabel('The first line is a header').check();
     await page.getByText('1 will be rejected').waitFor();
     await page.getByLabel('Contribute these results to the shared cache').check();
+    if (shot) await shoot(page, shot);
     await page.getByRole('button', { name: 'Submit 6 rows' }).click();
     await page.waitForURL(/\/requests\/\d+$/);
     await waitForStatus(page, 'COMPLETED');
   };
-  await submit();
+  await submit('submit-paste');
   await page.getByText('Rows the hub could not read').or(page.locator('td.bad')).first().waitFor();
-  await shoot(page, 'submit-paste');
+  await shoot(page, 'request-rejected-rows');
   await submit();
   const cached = page.locator('.dl div', { hasText: 'From the cache' }).locator('dd');
   await page.waitForFunction((el) => Number(el.textContent) > 0, await cached.elementHandle(), { timeout: 10_000 });
@@ -475,6 +492,8 @@ const adminModels = (hub) => asAdmin(hub, async (page) => {
     await confirmDialog(page, 'Apply');
     await page.getByText(/Recommendations applied/).waitFor();
   }
+  await importDetails(hub, page);
+
   await page.getByRole('button', { name: 'New model' }).click();
   await page.locator('dialog[open]').getByLabel('Model id').fill('eos-ui-test');
   await page.locator('dialog[open]').getByLabel('Description').fill('A model created from the browser test');
@@ -483,6 +502,66 @@ const adminModels = (hub) => asAdmin(hub, async (page) => {
   await shoot(page, 'admin-model-new');
   if (await page.locator('dialog[open]').count()) await page.locator('dialog[open]').getByRole('button', { name: 'Cancel' }).click();
 });
+
+// An Ersilia catalogue record (catalog.json) as the import reads it.
+function catalogRecord(id, title) {
+  return {
+    Identifier: id, Slug: `${id}-slug`, Title: title, Description: `${title}: imported from a catalogue`,
+    Interpretation: `How to read ${title}`, Publication: `https://example.org/papers/${id}`,
+    GitHub: `https://github.com/ersilia-os/${id}`, 'Target Organism': ['Not Applicable'], 'Biomedical Area': ['Any'],
+  };
+}
+
+// Serves `body` as JSON on a free port until the returned `close` is called.
+async function serveJson(body) {
+  const server = createHttpServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { url: `http://127.0.0.1:${server.address().port}/catalog.json`, close: () => new Promise((ok) => server.close(ok)) };
+}
+
+// Import details: from an uploaded catalogue file (one model updated, a missing one
+// registered), then from a URL; the imported details show on the model.
+async function importDetails(hub, page) {
+  const file = join(hub.dataDir, 'catalog.json');
+  writeFileSync(file, JSON.stringify([catalogRecord('eos8ioa', 'Natural product likeness (catalogue)'), catalogRecord('eos0imp', 'Imported only')]));
+  await page.getByRole('button', { name: 'Import details' }).click();
+  const dialog = page.locator('dialog[open]');
+  await dialog.getByLabel('Catalogue file', { exact: true }).setInputFiles(file);
+  await dialog.getByLabel('Only these models').fill('eos8ioa, eos0imp');
+  await dialog.getByLabel(/Register listed models that are missing/).check();
+  await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+  const results = dialog.getByTestId('import-results');
+  await results.locator('tr', { hasText: 'eos8ioa' }).getByText('Details updated').waitFor();
+  await results.locator('tr', { hasText: 'eos0imp' }).getByText('Registered (disabled)').waitFor();
+  await shoot(page, 'admin-models-import');
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.locator('tr[data-model-id="eos8ioa"]').getByText('Natural product likeness (catalogue)').waitFor();
+  assert.equal(await page.locator('tr[data-model-id="eos0imp"]').getByLabel('eos0imp enabled').isChecked(), false);
+
+  const served = await serveJson([catalogRecord('eos9ei3', 'Synthetic accessibility (from a URL)')]);
+  try {
+    await page.getByRole('button', { name: 'Import details' }).click();
+    await dialog.getByLabel('A URL the hub fetches').check();
+    await dialog.getByLabel('Catalogue URL', { exact: true }).fill(served.url);
+    await dialog.getByLabel('Only these models').fill('eos9ei3');
+    await dialog.getByRole('button', { name: 'Import', exact: true }).click();
+    await dialog.getByTestId('import-results').getByText('Details updated').waitFor();
+    await dialog.getByRole('button', { name: 'Close' }).click();
+  } finally {
+    await served.close();
+  }
+  await page.locator('tr[data-model-id="eos9ei3"]').getByText('Synthetic accessibility (from a URL)').waitFor();
+
+  await page.goto('/models/eos8ioa');
+  await page.getByRole('heading', { name: 'Natural product likeness (catalogue)', level: 1 }).waitFor();
+  await page.getByText('How to read Natural product likeness (catalogue)').waitFor();
+  await page.getByRole('link', { name: 'https://example.org/papers/eos8ioa' }).waitFor();
+  await page.goto('/admin/models');
+  await page.locator(`tr[data-model-id="${MODEL}"]`).waitFor();
+}
 
 // Users: search, permissions, new password, clear data, delete (confirmed).
 const adminUsers = (hub) => asAdmin(hub, async (page) => {
@@ -567,6 +646,50 @@ async function permissionsEnforced(hub) {
   await context.close();
 }
 
+// Each operator page needs its own permission: an account holding only that one sees its pages
+// and gets their API, and sees none of the other pages and gets 403 from their API.
+const OPERATOR_AREAS = [
+  { permission: 'MANAGE_WORK_REQUESTS', links: ['All requests', 'Statistics'], paths: ['/admin/requests', '/admin/stats'], api: [['GET', '/api/work-request-stats']] },
+  { permission: 'K8S_ADMIN', links: ['Instances'], paths: ['/admin/instances'], api: [['GET', '/api/instances'], ['GET', '/api/recommendations']] },
+  { permission: 'MANAGE_MODELS', links: ['Manage models'], paths: ['/admin/models'], api: [['POST', '/api/models/import', { catalog: [], model_ids: [MODEL] }], ['DELETE', `/api/models/${MODEL}/cache`]] },
+  { permission: 'MANAGE_USERS', links: ['Users'], paths: ['/admin/users'], api: [['GET', '/api/users']] },
+];
+
+async function onePermissionEach(hub) {
+  const api = client(hub.base);
+  const admin = await api.login(ADMIN.username, ADMIN.password);
+  for (const area of OPERATOR_AREAS) {
+    const username = `only-${area.permission.toLowerCase().replace(/_/g, '-')}`;
+    const password = `${username} password`;
+    const created = await api.call('POST', '/api/auth/signup', { body: { user: { username, first_name: 'Op', last_name: 'Erator', email: `${username}@example.org` }, password } });
+    const listed = await api.call('GET', `/api/users?username=${username}`, { token: admin.session.session_token });
+    const defaults = listed.items[0].permissions;
+    await api.call('PUT', `/api/users/${created.id}/permissions`, { token: admin.session.session_token, body: { permissions: [...new Set([...defaults, area.permission])] } });
+
+    const { context, page } = await newPage(hub);
+    await signInUi(page, username, password);
+    const login = await page.evaluate(() => JSON.parse(localStorage.getItem('ersilia-hub.login')));
+    const header = `${login.session.auth_type} ${Buffer.from(JSON.stringify(login.session)).toString('base64')}`;
+    for (const other of OPERATOR_AREAS) {
+      const mine = other === area;
+      for (const label of other.links) {
+        assert.equal(await page.getByRole('link', { name: label, exact: true }).count(), mine ? 1 : 0, `${username}: ${label} link`);
+      }
+      for (const path of other.paths) {
+        await page.goto(path);
+        await page.locator('#page-title').waitFor();
+        assert.equal(await page.getByText('which your identity does not have').count(), mine ? 0 : 1, `${username} on ${path}`);
+      }
+      for (const [method, path, body] of other.api) {
+        const r = await fetch(hub.base + path, { method, headers: { Authorization: header, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) });
+        if (mine) assert.notEqual(r.status, 403, `${username}: ${method} ${path}`);
+        else assert.equal(r.status, 403, `${username}: ${method} ${path}`);
+      }
+    }
+    await context.close();
+  }
+}
+
 // Cancel from the list: a request big enough to still be running when the button is pressed.
 async function cancelRunning(hub) {
   const { context, page } = await newPage(hub);
@@ -613,6 +736,7 @@ const TESTS = [
   ['operator: users', adminUsers],
   ['operator: statistics', adminStats],
   ['permissions hide pages and the API answers 403', permissionsEnforced],
+  ['permissions: each operator page needs its own', onePermissionEach],
   ['phone navigation', phoneNavigation],
   // Last: the hub keeps running a cancelled request's leased chunks for a while.
   ['cancel a running request', cancelRunning],
