@@ -77,7 +77,7 @@ export function StatsPage() {
           {totals.total === 0 && <Empty title="No requests in this period." />}
           {totals.total > 0 && (
             <div class="charts">
-              <div class="card"><StackedBarChart title="Requests per day" labels={dayList.map((d) => d.day.slice(5))}
+              <div class="card"><StackedBarChart title="Requests per day" integer labels={dayList.map((d) => d.day.slice(5))}
                 series={[{ name: 'Completed', color: 'var(--ok)', values: dayList.map((d) => d.completed) }, { name: 'Failed', color: 'var(--bad)', values: dayList.map((d) => d.failed) }, { name: 'Other', color: 'var(--muted-fill)', values: dayList.map((d) => d.total - d.completed - d.failed) }]} /></div>
               <div class="card"><LineChart title="Success rate" unit="%" labels={dayList.map((d) => d.day.slice(5))}
                 series={[{ name: 'Success rate', color: 'var(--brand)', values: dayList.map((d) => (d.completed + d.failed ? (100 * d.completed) / (d.completed + d.failed) : NaN)) }]} format={(v) => `${Math.round(v)}`} /></div>

@@ -26,6 +26,8 @@ interface ChartProps {
   unit?: string;
   height?: number;
   format?: (v: number) => string;
+  // Counts: whole-number axis ticks.
+  integer?: boolean;
 }
 
 function niceMax(v: number): number {
@@ -35,13 +37,18 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-function Frame({ title, labels, series, unit, height = 180, format = (v) => String(Math.round(v * 100) / 100), kind }: ChartProps & { kind: 'bar' | 'line' | 'stack' }) {
+// The top of the axis: a round number, and for counts a multiple of the four tick gaps.
+function axisMax(v: number, integer: boolean): number {
+  return integer ? 4 * Math.max(1, Math.ceil(v / 4)) : niceMax(v);
+}
+
+function Frame({ title, labels, series, unit, height = 180, format = (v) => String(Math.round(v * 100) / 100), integer = false, kind }: ChartProps & { kind: 'bar' | 'line' | 'stack' }) {
   const width = useChartWidth();
   const pad = { l: 48, r: 12, t: 12, b: 40 };
   const w = width - pad.l - pad.r;
   const h = height - pad.t - pad.b;
   const totals = labels.map((_, i) => series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
-  const max = niceMax(kind === 'stack' ? Math.max(0, ...totals) : Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite))));
+  const max = axisMax(kind === 'stack' ? Math.max(0, ...totals) : Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite))), integer);
   const y = (v: number) => pad.t + h - (v / max) * h;
   const step = labels.length > 0 ? w / labels.length : w;
   const every = Math.max(1, Math.ceil(labels.length / (width < 600 ? 5 : 8)));
@@ -115,8 +122,8 @@ export function Sparkline({ values, label, color = 'var(--brand)' }: { values: n
   const max = Math.max(1e-9, ...values);
   const pts = values.map((v, i) => `${values.length < 2 ? 0 : (i / (values.length - 1)) * w},${h - 2 - (v / max) * (h - 4)}`).join(' ');
   return (
-    <svg class="sparkline" viewBox={`0 0 ${w} ${h}`} width={w} height={h} role="img" aria-label={label}>
-      <polyline fill="none" stroke={color} stroke-width="2" points={pts} />
+    <svg class="sparkline" viewBox={`0 0 ${w} ${h}`} width={w} height={h} preserveAspectRatio="none" role="img" aria-label={label}>
+      <polyline fill="none" stroke={color} stroke-width="2" vector-effect="non-scaling-stroke" points={pts} />
     </svg>
   );
 }
