@@ -1,6 +1,8 @@
 #include "hub/jobs/intake.h"
 
 #include <cstdlib>
+#include <optional>
+#include <unordered_map>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -12,13 +14,15 @@
 namespace hub::jobs {
 namespace {
 
-constexpr size_t kValidationBatch = 4096;
-constexpr size_t kCacheBatch = 500;
+// Rows read, looked up and validated together. Bounds the cached values held at once.
+constexpr size_t kValidationBatch = 2048;
 constexpr size_t kWriteBuffer = size_t{256} * 1024;
 constexpr size_t kReportedInputBytes = 120;
 
+using DedupKeyType = std::pair<std::uint64_t, std::uint64_t>;
+
 // The first 128 bits of a SHA-256 hex digest: a collision-free key for deduplication.
-std::pair<std::uint64_t, std::uint64_t> DedupKey(const std::string& hex) {
+DedupKeyType DedupKey(const std::string& hex) {
   return {std::strtoull(hex.substr(0, 16).c_str(), nullptr, 16),
           std::strtoull(hex.substr(16, 16).c_str(), nullptr, 16)};
 }
@@ -27,6 +31,11 @@ struct CheckedRow {
   InputRow row;
   std::string error;
   std::string hash;
+  // Validation is skipped for an input already known valid: seen earlier in the request or
+  // found in the result cache (only computed, hence valid, inputs are cached). A repeat
+  // inside the batch takes the verdict of its first occurrence `same_as`.
+  bool known_valid = false;
+  std::optional<size_t> same_as;
 };
 
 }  // namespace
@@ -47,8 +56,10 @@ public:
 
 private:
   absl::Status ProcessBatch();
+  absl::Status LookUpBatch();
+  void ValidateBatch();
   absl::Status Record(const CheckedRow& checked);
-  absl::Status FlushPending();
+  absl::Status Plan(std::uint64_t unique, const CheckedRow& checked);
   absl::Status AppendChunkLine(std::uint64_t unique, const std::string& input);
   absl::Status FlushChunk();
   absl::Status FlushBuffers(bool force);
@@ -60,15 +71,9 @@ private:
 
   std::vector<CheckedRow> batch_;
   std::uint64_t held_blank_rows_ = 0;
-  absl::flat_hash_map<std::pair<std::uint64_t, std::uint64_t>, std::uint32_t> seen_;
-
-  struct Pending {
-    std::uint64_t unique;
-    std::string input;
-    std::string hash;
-  };
-
-  std::vector<Pending> pending_;
+  absl::flat_hash_map<DedupKeyType, std::uint32_t> seen_;
+  // Cached results of the current batch's inputs, by input hash.
+  std::unordered_map<std::string, std::string> found_;
 
   std::unique_ptr<blob::BlobWriter> rows_writer_;
   std::unique_ptr<blob::BlobWriter> cached_writer_;
@@ -94,28 +99,75 @@ absl::Status Intake::Session::Add(InputRow row) {
     return absl::OkStatus();
   }
   for (; held_blank_rows_ > 0; --held_blank_rows_) {
-    batch_.push_back({InputRow(), "", ""});
+    batch_.push_back({InputRow(), "", "", false, std::nullopt});
   }
-  batch_.push_back({std::move(row), "", ""});
+  batch_.push_back({std::move(row), "", "", false, std::nullopt});
   if (batch_.size() >= kValidationBatch) {
     return ProcessBatch();
   }
   return absl::OkStatus();
 }
 
+// Hashes the batch, looks its new inputs up in the cache, validates only what is still
+// unknown (RDKit is the costly step of intake), then records the rows in input order.
 absl::Status Intake::Session::ProcessBatch() {
-  owner_.validators_.ParallelFor(batch_.size(), [this](size_t i) {
-    CheckedRow& checked = batch_[i];
-    checked.error = owner_.check_(checked.row.smiles);
-    if (checked.error.empty()) {
-      checked.hash = InputHash(checked.row.smiles);
-    }
-  });
+  owner_.validators_.ParallelFor(
+      batch_.size(), [this](size_t i) { batch_[i].hash = InputHash(batch_[i].row.smiles); });
+  HUB_RETURN_IF_ERROR(LookUpBatch());
+  ValidateBatch();
   for (const CheckedRow& checked : batch_) {
     HUB_RETURN_IF_ERROR(Record(checked));
   }
   batch_.clear();
+  found_.clear();
   return FlushBuffers(false);
+}
+
+// Marks the rows whose input is a repeat or cached, and keeps the cached results.
+absl::Status Intake::Session::LookUpBatch() {
+  absl::flat_hash_map<DedupKeyType, size_t> first_in_batch;
+  std::vector<std::string> lookups;
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    CheckedRow& checked = batch_[i];
+    DedupKeyType key = DedupKey(checked.hash);
+    if (seen_.contains(key)) {
+      checked.known_valid = true;
+      continue;
+    }
+    auto [first, inserted] = first_in_batch.try_emplace(key, i);
+    if (!inserted) {
+      checked.same_as = first->second;
+      continue;
+    }
+    if (!checked.row.smiles.empty()) {
+      lookups.push_back(checked.hash);
+    }
+  }
+  if (owner_.cache_ == nullptr || !options_.read_cache || lookups.empty()) {
+    return absl::OkStatus();
+  }
+  HUB_ASSIGN_OR_RETURN(found_, owner_.cache_->Lookup(key_, lookups));
+  if (!found_.empty() && result_.columns.empty()) {
+    HUB_ASSIGN_OR_RETURN(result_.columns, owner_.cache_->Columns(key_));
+  }
+  for (CheckedRow& checked : batch_) {
+    checked.known_valid = checked.known_valid || found_.contains(checked.hash);
+  }
+  return absl::OkStatus();
+}
+
+void Intake::Session::ValidateBatch() {
+  owner_.validators_.ParallelFor(batch_.size(), [this](size_t i) {
+    CheckedRow& checked = batch_[i];
+    if (!checked.known_valid && !checked.same_as) {
+      checked.error = owner_.check_(checked.row.smiles);
+    }
+  });
+  for (CheckedRow& checked : batch_) {
+    if (checked.same_as) {
+      checked.error = batch_[*checked.same_as].error;
+    }
+  }
 }
 
 absl::Status Intake::Session::Record(const CheckedRow& checked) {
@@ -137,7 +189,7 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
         seen_.try_emplace(DedupKey(checked.hash), static_cast<std::uint32_t>(result_.unique));
     unique = it->second;
     if (inserted) {
-      pending_.push_back({result_.unique++, checked.row.smiles, checked.hash});
+      HUB_RETURN_IF_ERROR(Plan(result_.unique++, checked));
     }
   }
   AppendTsvField(rows_buffer_, checked.error);
@@ -146,37 +198,18 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
   rows_buffer_.push_back('\t');
   AppendTsvField(rows_buffer_, checked.row.smiles);
   rows_buffer_.push_back('\n');
-  if (pending_.size() >= kCacheBatch) {
-    return FlushPending();
-  }
   return absl::OkStatus();
 }
 
-// Looks the pending distinct inputs up in the cache; cached ones go to cached.tsv, the rest to
-// the current chunk, keeping unique-index order in both.
-absl::Status Intake::Session::FlushPending() {
-  std::unordered_map<std::string, std::string> found;
-  if (owner_.cache_ != nullptr && options_.read_cache && !pending_.empty()) {
-    std::vector<std::string> hashes;
-    hashes.reserve(pending_.size());
-    for (const Pending& p : pending_) {
-      hashes.push_back(p.hash);
-    }
-    HUB_ASSIGN_OR_RETURN(found, owner_.cache_->Lookup(key_, hashes));
+// A new distinct input goes to cached.tsv when the cache has it, else to the current chunk;
+// both stay in unique-index order.
+absl::Status Intake::Session::Plan(std::uint64_t unique, const CheckedRow& checked) {
+  auto hit = found_.find(checked.hash);
+  if (hit == found_.end()) {
+    return AppendChunkLine(unique, checked.row.smiles);
   }
-  if (!found.empty() && result_.columns.empty()) {
-    HUB_ASSIGN_OR_RETURN(result_.columns, owner_.cache_->Columns(key_));
-  }
-  for (const Pending& p : pending_) {
-    auto hit = found.find(p.hash);
-    if (hit != found.end()) {
-      ++result_.cached;
-      cached_buffer_ += fmt::format("{}\t\t{}\n", p.unique, hit->second);
-      continue;
-    }
-    HUB_RETURN_IF_ERROR(AppendChunkLine(p.unique, p.input));
-  }
-  pending_.clear();
+  ++result_.cached;
+  cached_buffer_ += fmt::format("{}\t\t{}\n", unique, hit->second);
   return absl::OkStatus();
 }
 
@@ -223,7 +256,6 @@ absl::Status Intake::Session::FlushBuffers(bool force) {
 
 absl::Status Intake::Session::Finish() {
   HUB_RETURN_IF_ERROR(ProcessBatch());
-  HUB_RETURN_IF_ERROR(FlushPending());
   HUB_RETURN_IF_ERROR(FlushChunk());
   HUB_RETURN_IF_ERROR(FlushBuffers(true));
   if (result_.rows == 0) {

@@ -1,5 +1,6 @@
 #include "hub/jobs/intake.h"
 
+#include <atomic>
 #include <filesystem>
 #include <sstream>
 
@@ -97,6 +98,35 @@ TEST_F(IntakeTest, CachedInputsAreNotPlanned) {
   EXPECT_EQ(result->columns, "[\"mol_weight\"]");
   EXPECT_EQ(Blob("requests/u1/cached.tsv"), "0\t\t[46.069]\n");
   EXPECT_EQ(Blob("requests/u1/chunks/0.in"), "1\tCCN\n");
+}
+
+TEST_F(IntakeTest, ValidatesEachNewInputOnceAndCachedInputsNever) {
+  ASSERT_TRUE(cache_
+                  ->Store({"eos3b5e", "1.0"}, {{InputHash("CCO"), "CCO", "[46.069]"}}, "u",
+                          "[\"mol_weight\"]")
+                  .ok());
+  std::atomic<int> checks{0};
+  Intake counting(*blobs_, cache_.get(), pool_, [&checks](const std::string& input) {
+    ++checks;
+    return CheckRow(input);
+  });
+  std::string text = "CCO\nCCN\nbad(\nCCN\nbad(\n";
+  for (int i = 0; i < 3000; ++i) {  // repeats in later batches too
+    text += "CCN\nCCO\n";
+  }
+  auto reader = InputReader::Open(std::make_unique<std::istringstream>(text), {},
+                                  [](const std::string& s) { return CheckRow(s).empty(); });
+  ASSERT_TRUE(reader.ok());
+
+  auto result = counting.Run("u2", **reader, {"eos3b5e", "1.0"}, {});
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->rows, 6005u);
+  EXPECT_EQ(result->invalid, 2u);
+  EXPECT_EQ(result->unique, 2u);
+  EXPECT_EQ(result->cached, 1u);
+  EXPECT_EQ(checks.load(), 2);  // CCN and bad( (the header sniffing calls its own check)
+  EXPECT_EQ(Blob("requests/u2/chunks/0.in"), "1\tCCN\n");
 }
 
 TEST_F(IntakeTest, NoValidRowLeavesNothingBehind) {
