@@ -3,32 +3,24 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api';
 import { signOut, useLogin } from '../lib/auth';
+import { useSubmit } from '../lib/hooks';
 import { navigate } from '../lib/router';
 import { Button, Dl, ErrorBox, Page, TextInput, toast, useConfirm } from '../ui/kit';
+import { NewPasswordFields, newPasswordProblems, type NewPassword } from '../ui/password-fields';
 
 export function AccountPage() {
   const login = useLogin()!;
   const confirm = useConfirm();
   const [current, setCurrent] = useState('');
-  const [next, setNext] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [next, setNext] = useState<NewPassword>({ password: '', confirm: '' });
   const anonymous = login.session.auth_type === 'ErsiliaAnonymous';
-  const change = async (e: Event) => {
-    e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await api(`/api/users/${login.user.id}/password`, { method: 'PUT', body: { current_password: current, new_password: next } });
-      toast('Password changed.');
-      setCurrent('');
-      setNext('');
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const valid = Object.values(newPasswordProblems(next, login.user.username)).every((p) => p === null);
+  const { busy, error, submit: change } = useSubmit(async () => {
+    await api(`/api/users/${login.user.id}/password`, { method: 'PUT', body: { current_password: current, new_password: next.password } });
+    toast('Password changed.');
+    setCurrent('');
+    setNext({ password: '', confirm: '' });
+  });
   return (
     <Page title={anonymous ? 'Your personal key' : 'Your account'}>
       <div class="two-col">
@@ -46,9 +38,9 @@ export function AccountPage() {
           <form class="card form" onSubmit={change}>
             <h2>Change password</h2>
             <TextInput label="Current password" type="password" value={current} onValue={setCurrent} autoComplete="current-password" />
-            <TextInput label="New password" type="password" value={next} onValue={setNext} autoComplete="new-password" hint="At least 10 characters." />
+            <NewPasswordFields value={next} onChange={setNext} username={login.user.username} show={false} prefix="new" />
             {error && <ErrorBox error={error} />}
-            <Button kind="primary" type="submit" busy={busy} disabled={!current || next.length < 10}>Change password</Button>
+            <Button kind="primary" type="submit" busy={busy} disabled={!current || !valid}>Change password</Button>
           </form>
         )}
       </div>
