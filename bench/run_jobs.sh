@@ -4,14 +4,17 @@
 # script, a fully cached resubmission, submit-and-poll API requests per second, and the hub's
 # peak memory for a 1,000,000-row request.
 #
-#   bench/run_jobs.sh [--build DIR] [--molecules N] [--big-rows N] [--threads T]
-#                     [--chunks-per-instance C] [--api-seconds S]
+#   bench/run_jobs.sh [--build DIR] [--molecules N] [--big-rows N] [--big-repeat]
+#                     [--threads T] [--chunks-per-instance C] [--api-seconds S]
 #
 # --build                build directory with src/hub/cli/ersilia-hub and bench/http_load
 #                        (default ./build)
 # --molecules            the first N molecules of ../shared/data/molecules_50k.csv (default 0:
 #                        all 49,993)
 # --big-rows             rows of the big request (default 1000000; distinct, so all computed)
+# --big-repeat           build the big request from plain copies of the input instead (each
+#                        distinct molecule computed once: minutes instead of an hour on a busy
+#                        machine)
 # --threads              compute threads of the one eos3b5e instance, and of the model-server
 #                        alone (default: the number of CPUs)
 # --chunks-per-instance  chunks the instance runs at once, and the model-server's concurrent
@@ -30,7 +33,8 @@ while [[ $# -gt 0 ]]; do
     --build) build="$2"; shift 2 ;;
     --molecules|--big-rows|--threads|--chunks-per-instance|--api-seconds)
       extra+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --big-repeat) extra+=("$1"); shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run_jobs.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done

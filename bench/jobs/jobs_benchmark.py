@@ -14,8 +14,9 @@ temporary data directory, one eos3b5e instance with T compute threads taking C c
   2. e2e+cache the same rows submitted by an account that opts in (the rows are written to the
                shared result cache as they are computed);
   3. cached    the same rows again: every row comes from the cache;
-  4. api       submit-and-poll: client processes each submit a 10-molecule request, then poll
-               it until it ends; API requests per second;
+  4. api       submit-and-poll: client processes each submit a 10-molecule request (molecules
+               phase 2 cached, so this is the API, intake and store path, not the model), then
+               poll it until it ends; API requests per second;
   5. baseline  `ersilia-hub model-server` alone (bench/http_load: T threads, C clients,
                1000-molecule chunks over keep-alive HTTP), then the plain Python RDKit script
                (bench/python/model_baseline.py, one process);
@@ -463,6 +464,7 @@ def table(report, args):
         f"# {report['molecules']} molecules x {MODEL}; one instance, {report['threads']} compute "
         f"threads, {report['chunks_per_instance']} chunks at once; model-server alone with the "
         f"same threads and as many clients",
+        f"# hub: {args.binary}{' (' + args.label + ')' if args.label else ''}",
         "",
         f"{'measurement':<34}{'rows':>9}{'seconds':>9}{'mol/s':>10}  notes",
     ]
@@ -488,7 +490,7 @@ def table(report, args):
     lines += [
         "",
         f"submit-and-poll: {api['requests_per_s']:.0f} API requests/s "
-        f"({api['submits_per_s']:.0f} submits/s of 10 molecules + polls until done; "
+        f"({api['submits_per_s']:.0f} submits/s of 10 cached molecules + polls until done; "
         f"{api['clients']} client processes, {api['seconds']:.1f} s); submit p50 "
         f"{api['submit_p50_ms']:.1f} ms p99 {api['submit_p99_ms']:.1f} ms, poll p50 "
         f"{api['poll_p50_ms']:.1f} ms p99 {api['poll_p99_ms']:.1f} ms; hub CPU "
@@ -530,10 +532,13 @@ def main():
     parser.add_argument("--api-seconds", type=float, default=10)
     parser.add_argument("--warm-requests", type=int, default=16,
                         help="http_load's full-size warm-up requests")
+    parser.add_argument("--label", default="", help="a note on the binary, for the table")
     parser.add_argument("--output", help="also write the table here")
     parser.add_argument("--json", help="also write the raw measurements here")
     parser.add_argument("--keep", action="store_true", help="keep the hubs' data directories")
     args = parser.parse_args()
+    # SIGTERM (ctest's timeout, kill) unwinds through the `finally` blocks that stop the hubs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     try:
         report = measure(args)
     except subprocess.CalledProcessError as e:
