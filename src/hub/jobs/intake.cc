@@ -1,7 +1,9 @@
 #include "hub/jobs/intake.h"
 
-#include <cstdlib>
+#include <algorithm>
+#include <iterator>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -21,10 +23,21 @@ constexpr size_t kReportedInputBytes = 120;
 
 using DedupKeyType = std::pair<std::uint64_t, std::uint64_t>;
 
+// Distinct inputs looked up in the cache by one query; slices of a batch run in parallel.
+constexpr size_t kLookupSlice = 512;
+
+// The value of 16 lower-case hex digits (`Sha256Hex` writes lower case).
+std::uint64_t HexWord(std::string_view hex) {
+  std::uint64_t value = 0;
+  for (char c : hex.substr(0, 16)) {
+    value = value << 4 | static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+  }
+  return value;
+}
+
 // The first 128 bits of a SHA-256 hex digest: a collision-free key for deduplication.
-DedupKeyType DedupKey(const std::string& hex) {
-  return {std::strtoull(hex.substr(0, 16).c_str(), nullptr, 16),
-          std::strtoull(hex.substr(16, 16).c_str(), nullptr, 16)};
+DedupKeyType DedupKey(std::string_view hex) {
+  return {HexWord(hex.substr(0, 16)), HexWord(hex.substr(16, 16))};
 }
 
 struct CheckedRow {
@@ -57,6 +70,7 @@ public:
 private:
   absl::Status ProcessBatch();
   absl::Status LookUpBatch();
+  absl::Status LookUpInCache(const std::vector<std::string>& hashes);
   void ValidateBatch();
   absl::Status Record(const CheckedRow& checked);
   absl::Status Plan(std::uint64_t unique, const CheckedRow& checked);
@@ -146,12 +160,29 @@ absl::Status Intake::Session::LookUpBatch() {
   if (owner_.cache_ == nullptr || !options_.read_cache || lookups.empty()) {
     return absl::OkStatus();
   }
-  HUB_ASSIGN_OR_RETURN(found_, owner_.cache_->Lookup(key_, lookups));
+  HUB_RETURN_IF_ERROR(LookUpInCache(lookups));
   if (!found_.empty() && result_.columns.empty()) {
     HUB_ASSIGN_OR_RETURN(result_.columns, owner_.cache_->Columns(key_));
   }
   for (CheckedRow& checked : batch_) {
     checked.known_valid = checked.known_valid || found_.contains(checked.hash);
+  }
+  return absl::OkStatus();
+}
+
+// Fills `found_` from the cache, one query per slice of `hashes`, the slices in parallel.
+absl::Status Intake::Session::LookUpInCache(const std::vector<std::string>& hashes) {
+  using Found = absl::StatusOr<std::unordered_map<std::string, std::string>>;
+  std::vector<Found> parts((hashes.size() + kLookupSlice - 1) / kLookupSlice);
+  owner_.validators_.ParallelFor(parts.size(), [&](size_t part) {
+    auto begin = hashes.begin() + static_cast<std::ptrdiff_t>(part * kLookupSlice);
+    auto end = hashes.begin() +
+               static_cast<std::ptrdiff_t>(std::min(hashes.size(), (part + 1) * kLookupSlice));
+    parts[part] = owner_.cache_->Lookup(key_, std::vector<std::string>(begin, end));
+  });
+  for (Found& part : parts) {
+    HUB_RETURN_IF_ERROR(part.status());
+    found_.merge(*part);
   }
   return absl::OkStatus();
 }
@@ -193,7 +224,7 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
     }
   }
   AppendTsvField(rows_buffer_, checked.error);
-  rows_buffer_ += fmt::format("\t{}\t", unique);
+  fmt::format_to(std::back_inserter(rows_buffer_), "\t{}\t", unique);
   AppendTsvField(rows_buffer_, checked.row.id);
   rows_buffer_.push_back('\t');
   AppendTsvField(rows_buffer_, checked.row.smiles);
@@ -209,7 +240,7 @@ absl::Status Intake::Session::Plan(std::uint64_t unique, const CheckedRow& check
     return AppendChunkLine(unique, checked.row.smiles);
   }
   ++result_.cached;
-  cached_buffer_ += fmt::format("{}\t\t{}\n", unique, hit->second);
+  fmt::format_to(std::back_inserter(cached_buffer_), "{}\t\t{}\n", unique, hit->second);
   return absl::OkStatus();
 }
 
@@ -217,7 +248,7 @@ absl::Status Intake::Session::AppendChunkLine(std::uint64_t unique, const std::s
   if (chunk_lines_ == 0) {
     chunk_first_ = unique;
   }
-  chunk_buffer_ += fmt::format("{}\t", unique);
+  fmt::format_to(std::back_inserter(chunk_buffer_), "{}\t", unique);
   AppendTsvField(chunk_buffer_, input);
   chunk_buffer_.push_back('\n');
   if (++chunk_lines_ >= static_cast<int>(options_.chunk_rows)) {
