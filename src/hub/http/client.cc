@@ -188,7 +188,7 @@ absl::StatusOr<ClientResponse> Client::Send(const ClientRequest& request) {
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 
   CURLcode code = curl_easy_perform(curl);
-  long status = 0;
+  long status = 0;  // NOLINT(google-runtime-int): curl writes a long
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   curl_slist_free_all(headers);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);

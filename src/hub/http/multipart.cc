@@ -141,12 +141,12 @@ absl::StatusOr<std::vector<MultipartPart>> ParseMultipartFile(const std::string&
       return parsed;
     }
     size_t content = headers_end + 4;
-    auto found =
+    const auto* found =
         std::search(body.begin() + static_cast<std::ptrdiff_t>(content), body.end(), searcher);
     if (found == body.end()) {
       return absl::InvalidArgumentError("the multipart body ends before its closing boundary");
     }
-    size_t end = static_cast<size_t>(found - body.begin());
+    auto end = static_cast<size_t>(found - body.begin());
     part.offset = content;
     part.length = end - content;
     if (part.filename.empty() && part.length <= kMaxInlineValue) {

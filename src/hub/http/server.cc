@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <cstdint>
 #include <filesystem>
 #include <limits>
 #include <mutex>
@@ -37,7 +38,7 @@ namespace {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace net = boost::asio;
-using tcp = net::ip::tcp;
+using Tcp = net::ip::tcp;
 using ErrorCode = beast::error_code;
 
 constexpr std::chrono::milliseconds kLingerTimeout{2000};
@@ -123,7 +124,7 @@ private:
   // Keeps `ioc_.run()` going while a handler runs on a worker and no socket operation is
   // pending; released only by `Stop`.
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard_;
-  tcp::acceptor acceptor_;
+  Tcp::acceptor acceptor_;
   int bound_port_ = 0;
   std::vector<std::thread> io_threads_;
 };
@@ -132,7 +133,7 @@ private:
 // worker, and writes the response. All socket work runs on the connection's strand.
 class Session final : public std::enable_shared_from_this<Session> {
 public:
-  Session(tcp::socket socket, Server::Impl& server)
+  Session(Tcp::socket socket, Server::Impl& server)
       : stream_(std::move(socket)), timer_(stream_.get_executor()), server_(server) {}
 
   ~Session();
@@ -158,7 +159,7 @@ private:
   void WriteString(Response response);
   void WriteStreamHeader(Response response);
   void PullStream();
-  void OnStreamStep(StreamStep step, std::shared_ptr<std::string> chunk);
+  void OnStreamStep(StreamStep step, const std::shared_ptr<std::string>& chunk);
   void EndStream(bool write_last_chunk);
   void FinishRequest(ErrorCode ec);
   // Records metrics and the access-log line, once per request.
@@ -286,7 +287,8 @@ void Session::BeginRequest() {
   // Where the request goes decides its limits, so route before touching the body.
   absl::Status target_status = SplitTarget(request_.target, request_.path, request_.query);
   if (!target_status.ok()) {
-    Reject(400, std::string(target_status.message()));
+    std::string reason(target_status.message());
+    Reject(400, reason);
     return;
   }
   bool preflight = request_.method == Method::kOptions && !server_.options().cors_origins.empty() &&
@@ -575,7 +577,7 @@ void Session::PullStream() {
   }
 }
 
-void Session::OnStreamStep(StreamStep step, std::shared_ptr<std::string> chunk) {
+void Session::OnStreamStep(StreamStep step, const std::shared_ptr<std::string>& chunk) {
   if (closed_) {
     return;
   }
@@ -662,7 +664,7 @@ void Session::FinishRequest(ErrorCode ec) {
 // refused reads our error response instead of a connection reset.
 void Session::LingerAndClose() {
   ErrorCode ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.socket().shutdown(Tcp::socket::shutdown_send, ec);
   if (ec) {
     Close();
     return;
@@ -695,7 +697,7 @@ void Session::Close() {
     body_stream_->Cancel();
   }
   ErrorCode ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.socket().shutdown(Tcp::socket::shutdown_both, ec);
   stream_.close();
 }
 
@@ -724,7 +726,7 @@ absl::Status Server::Impl::Start() {
     return absl::InvalidArgumentError(
         fmt::format("http host '{}' is not an IP address", options_.host));
   }
-  tcp::endpoint endpoint(address, static_cast<unsigned short>(options_.port));
+  Tcp::endpoint endpoint(address, static_cast<std::uint16_t>(options_.port));
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) {
     acceptor_.set_option(net::socket_base::reuse_address(true), ec);
@@ -750,7 +752,7 @@ absl::Status Server::Impl::Start() {
 }
 
 void Server::Impl::Accept() {
-  acceptor_.async_accept(net::make_strand(ioc_), [this](ErrorCode ec, tcp::socket socket) {
+  acceptor_.async_accept(net::make_strand(ioc_), [this](ErrorCode ec, Tcp::socket socket) {
     if (ec) {
       if (!stopping_) {
         HUB_LOG(warn, "accept failed", {"error", ec.message()});
@@ -763,7 +765,7 @@ void Server::Impl::Accept() {
       socket.close(ignored);
     } else {
       ErrorCode ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
+      socket.set_option(Tcp::no_delay(true), ignored);
       auto session = std::make_shared<Session>(std::move(socket), *this);
       Register(session.get(), session);
       session->Start();
