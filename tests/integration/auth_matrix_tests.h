@@ -260,6 +260,8 @@ inline std::vector<Endpoint> Matrix() {
      Holders("K8S_ADMIN", 200)},
     {Method::kPost, "/api/recommendations/apply", "K8S_ADMIN", "/api/recommendations/apply",
      R"({"recommendations":{"model_id":"eos0000"}})", Holders("K8S_ADMIN", 404)},
+    {Method::kGet, "/api/admin/cluster/scaler-decisions", "K8S_ADMIN",
+     "/api/admin/cluster/scaler-decisions", "", Holders("K8S_ADMIN", 200)},
     {Method::kPost, "/api/work-requests", "SUBMIT_WORK_REQUESTS", "/api/work-requests",
      R"({"model_id":"eos0000","request_payload":{"entries":["CCO"]}})",
      DefaultHolders("SUBMIT_WORK_REQUESTS", 400)},

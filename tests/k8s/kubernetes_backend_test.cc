@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include "hub/k8s/kube_api.h"
+#include "hub/runtime/replica_leases.h"
 
 #include "tests/k8s/sim_test_util.h"
 
@@ -252,6 +253,41 @@ TEST_F(KubernetesBackendTest, ANewReplicaAdoptsReadyPodsAndReclaimsDeadOnes) {
   EXPECT_EQ(*reclaimed, 1);
   EXPECT_TRUE(WaitFor([&] { return Pod("eos3b5e-cc33").is_null(); }));
   restarted->Shutdown();
+}
+
+TEST_F(KubernetesBackendTest, ReplicaLeasesReclaimOnlyPodsOfReplicasWhoseLeaseExpired) {
+  sim_->AddNode("n1", 4000, 8192);
+  ASSERT_TRUE(backend_->Start(Spec("eos3b5e-aa11")).ok());  // owner replica-a
+  InstanceSpec of_b = Spec("eos3b5e-bb22");
+  of_b.owner = "replica-b";
+  ASSERT_TRUE(backend_->Start(of_b).ok());
+  ReplicaLeaseOptions options;
+  options.namespace_name = "eos";
+  options.lease_duration = std::chrono::seconds(10);
+  options.server_id = "replica-a";
+  ReplicaLeases a(*client_, clock_, *backend_, options);
+  options.server_id = "replica-b";
+  ReplicaLeases b(*client_, clock_, *backend_, options);
+  ASSERT_TRUE(a.Renew().ok());
+  ASSERT_TRUE(b.Renew().ok());
+
+  // Both alive: nothing is reclaimed.
+  auto both = b.RunOnce();
+  // replica-a stops renewing; after its Lease's duration replica-b reclaims its pod.
+  clock_.Advance(std::chrono::seconds(11));
+  auto after = b.RunOnce();
+  auto live = b.LiveReplicas();
+
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(*both, 0);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(*after, 1);
+  EXPECT_EQ(b.reclaimed(), 1);
+  ASSERT_TRUE(live.ok());
+  EXPECT_EQ(*live, std::set<std::string>{"replica-b"});
+  EXPECT_TRUE(WaitFor([&] { return Pod("eos3b5e-aa11").is_null(); }));
+  EXPECT_FALSE(Pod("eos3b5e-bb22").is_null());
+  EXPECT_NE(ReplicaLeases::LeaseNameFor("Hub_A.1"), ReplicaLeases::LeaseNameFor("hub-a-1"));
 }
 
 TEST_F(KubernetesBackendTest, UsageComesFromMetricsApi) {

@@ -369,11 +369,36 @@ void AddMeasurements(ApiRoutes& routes, runtime::RuntimeModule& runtime) {
       http::JsonBody(kMaxActionBody));
 }
 
+// The node scaler's recent decisions, oldest first; empty when this replica runs none.
+json ScalerDecisions(runtime::RuntimeModule& runtime) {
+  k8s::NodeScaler* scaler = runtime.node_scaler();
+  json decisions = json::array();
+  if (scaler != nullptr) {
+    for (const k8s::ScalerDecision& decision : scaler->Decisions()) {
+      decisions.push_back(k8s::DecisionToJson(decision));
+    }
+  }
+  runtime::ReplicaLeases* replicas = runtime.replica_leases();
+  return json{{"kubernetes", runtime.kubernetes_backend() != nullptr},
+              {"node_scaling", scaler != nullptr},
+              {"leader", scaler != nullptr && scaler->leader()},
+              {"reclaimed_pods", replicas == nullptr ? 0 : replicas->reclaimed()},
+              {"decisions", std::move(decisions)}};
+}
+
+void AddClusterViews(ApiRoutes& routes, runtime::RuntimeModule& runtime) {
+  routes.Require(Permission::kK8sAdmin, Method::kGet, "/api/admin/cluster/scaler-decisions",
+                 [&runtime](Request&, const Principal&) {
+                   return Response::Json(200, ScalerDecisions(runtime));
+                 });
+}
+
 }  // namespace
 
 void AddInstanceRoutes(ApiRoutes& routes, runtime::RuntimeModule& runtime) {
   AddInstanceViews(routes, runtime);
   AddMeasurements(routes, runtime);
+  AddClusterViews(routes, runtime);
 }
 
 }  // namespace hub::api

@@ -12,6 +12,7 @@
 //   GET  /api/metrics/instances             running averages, live or saved
 //   GET  /api/recommendations               per-model resource recommendations
 //   POST /api/recommendations/apply         copy recommended values into a model
+//   GET  /api/admin/cluster/scaler-decisions  the node scaler's decisions (Kubernetes)
 
 #include "hub/api/api_routes.h"
 #include "hub/runtime/runtime_module.h"

@@ -2,12 +2,14 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "fmt/format.h"
 
 #include "hub/common/status_macros.h"
 #include "hub/common/strings.h"
+#include "hub/k8s/kube_config.h"
 
 namespace hub::cli {
 namespace {
@@ -84,6 +86,36 @@ std::function<absl::Status(std::string_view)> DurationAtLeast(std::chrono::milli
           fmt::format("must be a duration of at least {} ms, e.g. 300s or 2h", min.count()));
     }
     out = *d;
+    return absl::OkStatus();
+  };
+}
+
+// A duration in whole seconds, at least `min`.
+std::function<absl::Status(std::string_view)> SecondsAtLeast(std::chrono::seconds& out,
+                                                             std::chrono::seconds min) {
+  return [&out, min](std::string_view v) -> absl::Status {
+    auto d = common::ParseDurationSetting(v);
+    if (!d.ok() || *d < min) {
+      return absl::InvalidArgumentError(
+          fmt::format("must be a duration of at least {} s, e.g. 90s or 15m", min.count()));
+    }
+    out = std::chrono::duration_cast<std::chrono::seconds>(*d);
+    return absl::OkStatus();
+  };
+}
+
+// A DNS-1123 label (namespaces, object names): lower-case letters, digits and '-'.
+std::function<absl::Status(std::string_view)> DnsLabelInto(std::string& out, bool allow_empty) {
+  return [&out, allow_empty](std::string_view v) -> absl::Status {
+    bool ok = (allow_empty || !v.empty()) && v.size() <= 63;
+    for (char ch : v) {
+      ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-');
+    }
+    if (!ok || (!v.empty() && (v.front() == '-' || v.back() == '-'))) {
+      return absl::InvalidArgumentError(
+          "must be a DNS label: a-z, 0-9 and '-', at most 63, not starting or ending with '-'");
+    }
+    out = std::string(v);
     return absl::OkStatus();
   };
 }
@@ -515,11 +547,9 @@ void DefineAuth(common::Settings& s, HubConfig& c) {
 
 std::function<absl::Status(std::string_view)> BackendInto(std::string& out) {
   return [&out](std::string_view v) -> absl::Status {
-    if (v == "kubernetes") {
-      return absl::InvalidArgumentError("the kubernetes backend is not available in this build");
-    }
-    if (v != runtime::kLocalBackend && v != runtime::kUrlBackend) {
-      return absl::InvalidArgumentError("must be local or url");
+    if (v != runtime::kLocalBackend && v != runtime::kUrlBackend &&
+        v != runtime::kKubernetesBackend) {
+      return absl::InvalidArgumentError("must be local, url or kubernetes");
     }
     out = std::string(v);
     return absl::OkStatus();
@@ -540,7 +570,8 @@ void DefinePool(common::Settings& s, runtime::PoolOptions& p, HubConfig& c) {
   s.Define({"runtime.backend",
             {"HUB_RUNTIME_BACKEND"},
             "local",
-            "backend of models that name none: local (model-server processes) or url",
+            "backend of models that name none: local (model-server processes), url or "
+            "kubernetes (pods; see k8s.*)",
             false,
             BackendInto(p.default_backend)});
   s.Define({"runtime.server_id",
@@ -666,10 +697,183 @@ void DefineModels(common::Settings& s, HubConfig& c) {
             BoolInto(r.register_builtins)});
 }
 
+void DefineK8sCluster(common::Settings& s, HubConfig& c) {
+  runtime::KubernetesBackendOptions& b = c.runtime.k8s.backend;
+  s.Define({"k8s.enabled",
+            {"HUB_K8S_ENABLED"},
+            "false",
+            "run the kubernetes backend although runtime.backend is another one (for models "
+            "whose record names it); on whenever runtime.backend is kubernetes",
+            false,
+            BoolInto(c.k8s.enabled)});
+  s.Define({"k8s.kubeconfig",
+            {"HUB_K8S_KUBECONFIG"},
+            "",
+            "kubeconfig file (its current context); empty: in-cluster service account",
+            false,
+            StringInto(c.k8s.kubeconfig)});
+  s.Define({"k8s.token",
+            {"HUB_K8S_TOKEN"},
+            "",
+            "bearer token used instead of the kubeconfig's or the service account's",
+            true,
+            StringInto(c.k8s.token)});
+  s.Define({"k8s.namespace",
+            {"HUB_K8S_NAMESPACE"},
+            "eos-models",
+            "namespace of model pods and of the hub's Leases",
+            false,
+            DnsLabelInto(b.namespace_name, false)});
+  s.Define({"k8s.replica_lease_duration",
+            {"HUB_K8S_REPLICA_LEASE_DURATION"},
+            "60s",
+            "a replica whose Lease is not renewed this long is dead: its pods are reclaimed",
+            false,
+            SecondsAtLeast(c.runtime.k8s.replicas.lease_duration, std::chrono::seconds(2))});
+  s.Define({"k8s.replica_lease_interval",
+            {"HUB_K8S_REPLICA_LEASE_INTERVAL"},
+            "15s",
+            "how often this replica renews its Lease and reclaims dead replicas' pods",
+            false,
+            DurationAtLeast(c.runtime.k8s.replicas.interval, std::chrono::milliseconds(100))});
+}
+
+void DefineK8sPods(common::Settings& s, runtime::KubernetesBackendOptions& b) {
+  s.Define({"k8s.image_repository",
+            {"HUB_K8S_IMAGE_REPOSITORY"},
+            "ersiliaos",
+            "model images are <repository>/<model id>:<image tag>",
+            false,
+            StringInto(b.image_repository)});
+  s.Define({"k8s.pod_port",
+            {"HUB_K8S_POD_PORT"},
+            "80",
+            "port the model server listens on inside the pod",
+            false,
+            IntInto(b.pod_port, 1, 65535)});
+  s.Define({"k8s.priority_class",
+            {"HUB_K8S_PRIORITY_CLASS"},
+            "",
+            "priorityClassName of model pods; empty: none",
+            false,
+            StringInto(b.priority_class)});
+  s.Define({"k8s.unschedulable_timeout",
+            {"HUB_K8S_UNSCHEDULABLE_TIMEOUT"},
+            "15m",
+            "an Unschedulable pod fails after this long when nodes can be added",
+            false,
+            SecondsAtLeast(b.unschedulable_timeout, std::chrono::seconds(1))});
+  s.Define({"k8s.unschedulable_timeout_without_scaling",
+            {"HUB_K8S_UNSCHEDULABLE_TIMEOUT_WITHOUT_SCALING"},
+            "3m",
+            "an Unschedulable pod fails after this long when nothing adds nodes",
+            false,
+            SecondsAtLeast(b.unschedulable_timeout_without_scaling, std::chrono::seconds(1))});
+  s.Define({"k8s.image_pull_timeout",
+            {"HUB_K8S_IMAGE_PULL_TIMEOUT"},
+            "15m",
+            "a pod whose image pull keeps failing transiently (rate limits) fails after this long",
+            false,
+            SecondsAtLeast(b.image_pull_timeout, std::chrono::seconds(1))});
+  s.Define({"k8s.ready_timeout",
+            {"HUB_K8S_READY_TIMEOUT"},
+            "10m",
+            "a scheduled pod not ready this long fails",
+            false,
+            SecondsAtLeast(b.ready_timeout, std::chrono::seconds(1))});
+}
+
+void DefineK8sAutoscaling(common::Settings& s, HubConfig& c) {
+  s.Define({"k8s.cluster_autoscaler",
+            {"HUB_K8S_CLUSTER_AUTOSCALER"},
+            "false",
+            "a cluster-autoscaler or Karpenter adds nodes (Unschedulable pods are waited out)",
+            false,
+            BoolInto(c.k8s.cluster_autoscaler)});
+  s.Define({"k8s.node_scaling.enabled",
+            {"HUB_K8S_NODE_SCALING_ENABLED"},
+            "false",
+            "scale a Cluster API MachineDeployment with the hub's own node scaler",
+            false,
+            BoolInto(c.runtime.k8s.node_scaling)});
+  k8s::NodeScalerOptions& n = c.runtime.k8s.scaler;
+  s.Define({"k8s.node_scaling.machine_deployment",
+            {"HUB_K8S_NODE_SCALING_MACHINE_DEPLOYMENT"},
+            "",
+            "the MachineDeployment (node group) the hub scales",
+            false,
+            DnsLabelInto(n.machine_deployment, true)});
+  s.Define({"k8s.node_scaling.namespace",
+            {"HUB_K8S_NODE_SCALING_NAMESPACE"},
+            "default",
+            "namespace of the MachineDeployment",
+            false,
+            DnsLabelInto(n.capi_namespace, false)});
+  s.Define({"k8s.node_scaling.min_nodes",
+            {"HUB_K8S_NODE_SCALING_MIN_NODES"},
+            "0",
+            "fewest nodes the group is scaled down to",
+            false,
+            IntInto(n.min_nodes, 0, 10'000)});
+  s.Define({"k8s.node_scaling.max_nodes",
+            {"HUB_K8S_NODE_SCALING_MAX_NODES"},
+            "10",
+            "most nodes the group is scaled up to",
+            false,
+            IntInto(n.max_nodes, 0, 10'000)});
+  s.Define({"k8s.node_scaling.interval",
+            {"HUB_K8S_NODE_SCALING_INTERVAL"},
+            "10s",
+            "how often the node scaler looks at pending pods and idle nodes",
+            false,
+            DurationAtLeast(n.interval, std::chrono::milliseconds(10))});
+}
+
+void DefineK8sScalingTimers(common::Settings& s, k8s::NodeScalerOptions& n) {
+  s.Define({"k8s.node_scaling.pending_grace",
+            {"HUB_K8S_NODE_SCALING_PENDING_GRACE"},
+            "10s",
+            "a pod Unschedulable this long asks for a node",
+            false,
+            SecondsAtLeast(n.pending_grace, std::chrono::seconds(0))});
+  s.Define({"k8s.node_scaling.idle_before_removal",
+            {"HUB_K8S_NODE_SCALING_IDLE_BEFORE_REMOVAL"},
+            "10m",
+            "a node holding only idle model pods this long is drained and removed",
+            false,
+            SecondsAtLeast(n.idle_before_removal, std::chrono::seconds(0))});
+  s.Define({"k8s.node_scaling.delay_after_scale_up",
+            {"HUB_K8S_NODE_SCALING_DELAY_AFTER_SCALE_UP"},
+            "10m",
+            "no scale-down this long after a scale-up",
+            false,
+            SecondsAtLeast(n.delay_after_scale_up, std::chrono::seconds(0))});
+  s.Define({"k8s.node_scaling.delay_after_failure",
+            {"HUB_K8S_NODE_SCALING_DELAY_AFTER_FAILURE"},
+            "3m",
+            "no scale-down this long after a failed one",
+            false,
+            SecondsAtLeast(n.delay_after_failure, std::chrono::seconds(0))});
+  s.Define({"k8s.node_scaling.drain_timeout",
+            {"HUB_K8S_NODE_SCALING_DRAIN_TIMEOUT"},
+            "2m",
+            "a drain blocked by PodDisruptionBudgets this long is given up",
+            false,
+            SecondsAtLeast(n.drain_timeout, std::chrono::seconds(1))});
+}
+
+void DefineK8s(common::Settings& s, HubConfig& c) {
+  DefineK8sCluster(s, c);
+  DefineK8sPods(s, c.runtime.k8s.backend);
+  DefineK8sAutoscaling(s, c);
+  DefineK8sScalingTimers(s, c.runtime.k8s.scaler);
+}
+
 void DefineRuntime(common::Settings& s, HubConfig& c) {
   DefinePool(s, c.runtime.pool, c);
   DefineLocalAndMetrics(s, c.runtime);
   DefineModels(s, c);
+  DefineK8s(s, c);
 }
 
 // 75% of the machine's memory, in MiB; 0 when /proc/meminfo cannot be read.
@@ -708,6 +912,58 @@ absl::Status FinalizeRuntime(HubConfig& config) {
   }
   r.local.ready_timeout = r.pool.start_timeout;
   r.url.ready_timeout = r.pool.start_timeout;
+  return absl::OkStatus();
+}
+
+// Loads where the Kubernetes API is, when the kubernetes backend is on.
+absl::Status FinalizeK8s(HubConfig& config) {
+  runtime::KubernetesRuntimeOptions& k = config.runtime.k8s;
+  k.enabled =
+      config.k8s.enabled || config.runtime.pool.default_backend == runtime::kKubernetesBackend;
+  if (k.node_scaling && !k.enabled) {
+    return absl::InvalidArgumentError(
+        "k8s.node_scaling.enabled needs the kubernetes backend (runtime.backend=kubernetes or "
+        "k8s.enabled=true)");
+  }
+  if (k.node_scaling && k.scaler.machine_deployment.empty()) {
+    return absl::InvalidArgumentError(
+        "k8s.node_scaling.enabled needs k8s.node_scaling.machine_deployment");
+  }
+  if (k.scaler.max_nodes < k.scaler.min_nodes) {
+    return absl::InvalidArgumentError(
+        "k8s.node_scaling.max_nodes must not be below k8s.node_scaling.min_nodes");
+  }
+  if (!k.enabled) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<k8s::KubeConfig> loaded;
+  if (!config.k8s.kubeconfig.empty()) {
+    loaded = k8s::LoadKubeconfig(config.k8s.kubeconfig);
+  } else {
+    // Read once at start, before any thread runs.
+    const char* host = std::getenv("KUBERNETES_SERVICE_HOST");  // NOLINT(concurrency-mt-unsafe)
+    const char* port = std::getenv("KUBERNETES_SERVICE_PORT");  // NOLINT(concurrency-mt-unsafe)
+    loaded = k8s::LoadInCluster(host == nullptr ? "" : host, port == nullptr ? "443" : port,
+                                k8s::kServiceAccountDir);
+  }
+  if (!loaded.ok()) {
+    return absl::Status(loaded.status().code(),
+                        fmt::format("k8s: {} (set k8s.kubeconfig, or run in a cluster)",
+                                    std::string(loaded.status().message())));
+  }
+  k.client.config = *loaded;
+  if (!config.k8s.token.empty()) {
+    k.client.config.token = config.k8s.token;
+    k.client.config.token_file.clear();
+  }
+  k.backend.node_scaling = k.node_scaling || config.k8s.cluster_autoscaler;
+  // Pods have limits per stage (scheduling, pull, readiness); the pool's own limit only
+  // catches a backend that never reports.
+  const runtime::KubernetesBackendOptions& b = k.backend;
+  auto stages = std::max(b.unschedulable_timeout, b.unschedulable_timeout_without_scaling) +
+                b.image_pull_timeout + b.ready_timeout + std::chrono::minutes(1);
+  config.runtime.pool.start_timeout_by_backend[std::string(runtime::kKubernetesBackend)] =
+      std::max<std::chrono::milliseconds>(stages, config.runtime.pool.start_timeout);
   return absl::OkStatus();
 }
 
@@ -845,6 +1101,7 @@ absl::Status Finalize(HubConfig& config) {
   }
   config.http.spool_dir = config.data_dir + "/uploads";
   HUB_RETURN_IF_ERROR(FinalizeRuntime(config));
+  HUB_RETURN_IF_ERROR(FinalizeK8s(config));
   if (config.jobs.results_dir.empty()) {
     config.jobs.results_dir = config.data_dir + "/results";
   }

@@ -36,6 +36,19 @@ struct LogConfig {
   std::string file;
 };
 
+// Where the Kubernetes API is (the rest of `k8s.*` goes into `RuntimeOptions::k8s`).
+struct K8sConfig {
+  // Run the `kubernetes` backend although `runtime.backend` is another one (for models whose
+  // record names it).
+  bool enabled = false;
+  // A kubeconfig file (its current context); empty: in-cluster (service account).
+  std::string kubeconfig;
+  // A bearer token used instead of the kubeconfig's or the service account's.
+  std::string token;
+  // A cluster-autoscaler or Karpenter adds nodes (pods wait out Unschedulable).
+  bool cluster_autoscaler = false;
+};
+
 // Every setting of `ersilia-hub serve`, after defaults, config file, environment and flags.
 struct HubConfig {
   std::string data_dir = "./var";
@@ -56,6 +69,9 @@ struct HubConfig {
   // results directory.
   jobs::JobsOptions jobs;
   api::WorkRequestsApiOptions work_requests;
+  // `k8s.*`. `Finalize` loads the kubeconfig (or the in-cluster files) into
+  // `runtime.k8s.client` when the kubernetes backend is on.
+  K8sConfig k8s;
 };
 
 // Declares every setting, bound to the fields of `config`. `config` must outlive `settings`.

@@ -31,6 +31,25 @@ std::optional<std::int64_t> MemoryLimitMb(const ModelDetails& details) {
   return details.resources.memory_limit;
 }
 
+// Memory doublings after OOMKilled exits at most (8x the model's record).
+constexpr int kMaxMemoryDoublings = 3;
+
+// The model's details with memory request and limit doubled once per OOMKilled exit of its
+// instances (capped), so the next instance gets room; the record itself is unchanged.
+ModelDetails WithRaisedMemory(const ModelDetails& details, int oom_kills) {
+  ModelDetails raised = details;
+  if (oom_kills <= 0) {
+    return raised;
+  }
+  std::int64_t factor = std::int64_t{1} << std::min(oom_kills, kMaxMemoryDoublings);
+  ResourceSpec& r = raised.resources;
+  r.memory_request = std::min(kMaxMemoryMb, r.memory_request * factor);
+  if (r.memory_limit.has_value()) {
+    r.memory_limit = std::min(kMaxMemoryMb, *r.memory_limit * factor);
+  }
+  return raised;
+}
+
 bool StopsInstance(RunErrorKind outcome) {
   return outcome == RunErrorKind::kCrash || outcome == RunErrorKind::kTimeout ||
          outcome == RunErrorKind::kOutOfMemory;
@@ -141,6 +160,9 @@ struct InstancePool::ModelHealth {
   common::Micros last_error_at = 0;
   common::Micros next_start_at = 0;
   bool permanent = false;
+  // OOMKilled exits since the record last changed: each doubles the memory of the next
+  // instances (`WithRaisedMemory`).
+  int oom_kills = 0;
   // Instances that crashed while in use, to be replaced even without a waiter.
   std::deque<std::string> replacements;
   std::deque<Waiter*> waiters;
@@ -366,6 +388,7 @@ InstancePool::ModelHealth& InstancePool::HealthFor(const ModelRecord& model) {
     health.crashes = 0;
     health.next_start_at = 0;
     health.permanent = false;
+    health.oom_kills = 0;
   }
   health.record = model;
   return health;
@@ -645,7 +668,7 @@ absl::Status InstancePool::CheckCapacity(const ModelRecord& model,
     return absl::ResourceExhaustedError(fmt::format("model {} has its maximum of {} instances",
                                                     model.id, model.details.max_instances));
   }
-  std::int64_t memory = ReservedMemoryMb(model.details);
+  std::int64_t memory = ReservedMemoryMb(WithRaisedMemory(model.details, health.oom_kills));
   if (options_.memory_budget_mb > 0 && memory > options_.memory_budget_mb) {
     return absl::FailedPreconditionError(fmt::format(
         "model {} declares {} MiB per instance, more than the whole memory budget of {} MiB",
@@ -724,14 +747,21 @@ InstancePool::Instance& InstancePool::CreateInstance(const ModelRecord& model, A
   common::Micros now = clock_.NowMicros();
   auto owned = std::make_unique<Instance>();
   Instance& instance = *owned;
+  ModelDetails details = WithRaisedMemory(model.details, health.oom_kills);
   instance.id = fmt::format("{}-{}", model.id, common::RandomHexToken(4));
   instance.model_id = model.id;
   instance.backend = backends_[EffectiveBackend(model.details, options_.default_backend)];
   instance.created_at = instance.state_since = instance.last_used_at = now;
   instance.max_leases = std::max(1, model.details.chunks_per_instance);
-  instance.memory_mb = ReservedMemoryMb(model.details);
-  instance.memory_limit_mb = MemoryLimitMb(model.details);
-  instance.resources = model.details.resources;
+  instance.memory_mb = ReservedMemoryMb(details);
+  instance.memory_limit_mb = MemoryLimitMb(details);
+  instance.resources = details.resources;
+  if (health.oom_kills > 0) {
+    instance.details["memory_raised_after_oom"] = {
+        {"oom_kills", health.oom_kills},
+        {"memory_request_mb", details.resources.memory_request},
+        {"record_memory_request_mb", model.details.resources.memory_request}};
+  }
   instance.mode = model.details.execution_mode;
   instance.idle_timeout = model.details.idle_timeout_seconds.has_value()
                               ? *model.details.idle_timeout_seconds * common::kMicrosPerSecond
@@ -745,7 +775,7 @@ InstancePool::Instance& InstancePool::CreateInstance(const ModelRecord& model, A
   spec.instance_id = instance.id;
   spec.model_id = model.id;
   spec.owner = options_.server_id;
-  spec.details = model.details;
+  spec.details = details;
   spec.threads = model.details.threads > 0 ? model.details.threads : options_.default_threads;
   actions.events.push_back(EventFor(instance, InstanceEventKind::kStarting));
   actions.launches.push_back({instance.id, instance.backend, std::move(spec)});
@@ -911,6 +941,12 @@ void InstancePool::HandleExit(Instance& instance,
   std::string message = observation.message.empty() ? std::string(ExitCauseName(observation.cause))
                                                     : observation.message;
   ModelHealth& health = health_[instance.model_id];
+  if (observation.cause == ExitCause::kOutOfMemory) {
+    ++health.oom_kills;
+    HUB_LOG(warn, "instance OOMKilled; next instances get more memory",
+            {"instance_id", instance.id}, {"model_id", instance.model_id},
+            {"oom_kills", health.oom_kills});
+  }
   // Stops the pool asked for are not failures, except those it made because the instance
   // failed (out of memory, broken, not ready in time).
   bool requested = instance.stop_reason.has_value() && !IsCrash(reason) && !IsStartFailure(reason);
@@ -1027,6 +1063,11 @@ int InstancePool::StopModel(std::string_view model_id, StopReason reason) {
   return stopped;
 }
 
+std::chrono::milliseconds InstancePool::StartTimeoutFor(const Instance& instance) const {
+  auto own = options_.start_timeout_by_backend.find(instance.backend->name());
+  return own == options_.start_timeout_by_backend.end() ? options_.start_timeout : own->second;
+}
+
 void InstancePool::Tick() {
   Actions actions;
   {
@@ -1037,11 +1078,11 @@ void InstancePool::Tick() {
           now - instance->last_used_at >= instance->idle_timeout) {
         RequestStop(*instance, StopReason::kIdle, actions);
       } else if (instance->state == InstanceState::kStarting &&
-                 now - instance->created_at >= ToMicros(options_.start_timeout)) {
+                 now - instance->created_at >= ToMicros(StartTimeoutFor(*instance))) {
         // Counted now, so that the waiters see the backoff instead of another start.
         RecordFailure(
             health_[instance->model_id],
-            fmt::format("not ready within {:.0f}s", Seconds(ToMicros(options_.start_timeout))),
+            fmt::format("not ready within {:.0f}s", Seconds(ToMicros(StartTimeoutFor(*instance)))),
             false, true);
         instance->failure_recorded = true;
         if (metrics_ != nullptr) {

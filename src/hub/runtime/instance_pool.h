@@ -67,6 +67,9 @@ struct PoolOptions {
   std::chrono::milliseconds idle_timeout{5 * 60 * 1000};
   // An instance not ready this long after its launch is stopped and counts as a start failure.
   std::chrono::milliseconds start_timeout{60 * 1000};
+  // Backends that time their own starts stage by stage (kubernetes: scheduling, image pull,
+  // readiness) get this limit instead of `start_timeout`, by backend name.
+  std::map<std::string, std::chrono::milliseconds, std::less<>> start_timeout_by_backend;
   std::chrono::milliseconds backoff_initial{10 * 1000};
   std::chrono::milliseconds backoff_max{5 * 60 * 1000};
   // Time a stopping instance gets before the backend forces it.
@@ -312,6 +315,7 @@ private:
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   InstanceSnapshot SnapshotOf(const Instance& instance) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void UpdateGauges() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::chrono::milliseconds StartTimeoutFor(const Instance& instance) const;
   void Execute(Actions& actions) ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status WaitForAssignment(Waiter& waiter, const ModelRecord& model, common::Micros deadline)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

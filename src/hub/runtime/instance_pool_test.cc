@@ -343,6 +343,24 @@ TEST_F(InstancePoolTest, KillForMemoryDuringACallReportsOutOfMemory) {
   EXPECT_THAT(sink_.KindsOf(id), ElementsAre("STARTING", "READY", "KILLED_FOR_MEMORY"));
 }
 
+TEST_F(InstancePoolTest, OomKilledExitDoublesTheMemoryOfTheNextInstances) {
+  MakePool();
+  InstanceLease lease = AcquireStarting("eos3b5e", 1);
+  std::string id = lease.instance_id();
+
+  backend_.Exit(id, "eos3b5e", ExitCause::kOutOfMemory, "OOMKilled (exit code 137)");
+  pool_->Release(std::move(lease), RunErrorKind::kOutOfMemory);
+  std::string replacement = backend_.WaitForStart(2);
+
+  std::vector<InstanceSpec> started = backend_.started();
+  ResourceSpec first = started[0].details.resources;
+  ResourceSpec next = started[1].details.resources;
+  EXPECT_EQ(next.memory_request, 2 * first.memory_request);
+  EXPECT_THAT(sink_.KindsOf(id), ElementsAre("STARTING", "READY", "KILLED_FOR_MEMORY"));
+  ASSERT_TRUE(pool_->Find(replacement).ok());
+  EXPECT_EQ(pool_->Find(replacement)->memory_reserved_mb, 2 * first.memory_request);
+}
+
 TEST_F(InstancePoolTest, ReleaseAfterATimeoutStopsTheInstance) {
   MakePool();
   InstanceLease lease = AcquireStarting("eos3b5e", 1);

@@ -50,8 +50,6 @@
 
 namespace hub::runtime {
 
-inline constexpr std::string_view kKubernetesBackend = "kubernetes";
-
 struct KubernetesBackendOptions {
   // Where model pods live.
   std::string namespace_name = "eos-models";

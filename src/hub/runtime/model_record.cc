@@ -98,8 +98,10 @@ absl::Status ValidateRuntimeFields(const ModelDetails& d) {
     return Bad("max_instances", fmt::format("must be -1 (no limit) or between 1 and {}, got {}",
                                             kMaxInstancesPerModel, d.max_instances));
   }
-  if (!d.backend.empty() && d.backend != kLocalBackend && d.backend != kUrlBackend) {
-    return Bad("backend", fmt::format("must be \"local\" or \"url\", got \"{}\"", d.backend));
+  if (!d.backend.empty() && d.backend != kLocalBackend && d.backend != kUrlBackend &&
+      d.backend != kKubernetesBackend) {
+    return Bad("backend",
+               fmt::format("must be \"local\", \"url\" or \"kubernetes\", got \"{}\"", d.backend));
   }
   if (d.backend == kUrlBackend && !IsHttpUrl(d.url)) {
     return Bad("url", "must be an http:// or https:// URL when backend is \"url\"");

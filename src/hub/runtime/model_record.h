@@ -37,6 +37,7 @@ std::optional<ExecutionMode> ParseExecutionMode(std::string_view name);
 // Names of the instance backends a model may use (`ModelDetails::backend`).
 inline constexpr std::string_view kLocalBackend = "local";
 inline constexpr std::string_view kUrlBackend = "url";
+inline constexpr std::string_view kKubernetesBackend = "kubernetes";
 
 // Resources one instance is given: CPU in millicores, memory in MiB (the upstream
 // `k8s_resources`). A limit is optional.

@@ -24,9 +24,14 @@ RuntimeModule::RuntimeModule(store::Database& db,
   history_ = std::make_unique<InstanceHistory>(*event_repository_, *metrics_repository_);
   local_ = std::make_unique<LocalBackend>(http_, options_.local);
   url_ = std::make_unique<UrlBackend>(http_, options_.url);
+  std::vector<InstanceBackend*> backends = {local_.get(), url_.get()};
+  if (options_.k8s.enabled) {
+    BuildKubernetes();
+    backends.push_back(kubernetes_.get());
+  }
   http::Client* http = &http_;
   pool_ = std::make_unique<InstancePool>(
-      clock_, *model_service_, std::vector<InstanceBackend*>{local_.get(), url_.get()}, *history_,
+      clock_, *model_service_, std::move(backends), *history_,
       [http](const ModelEndpoint& endpoint) {
         return std::make_shared<HttpModelClient>(*http, endpoint);
       },
@@ -35,6 +40,34 @@ RuntimeModule::RuntimeModule(store::Database& db,
   history_->SetSampler(sampler_.get());
   recommendations_ = std::make_unique<RecommendationService>(
       clock_, *model_service_, *metrics_repository_, options_.recommendations);
+  if (options_.k8s.enabled && options_.k8s.node_scaling) {
+    k8s::NodeScalerOptions scaler = options_.k8s.scaler;
+    scaler.replica_id = options_.pool.server_id;
+    scaler.models_namespace = options_.k8s.backend.namespace_name;
+    scaler.lease_namespace = options_.k8s.backend.namespace_name;
+    scaler.pod_is_idle = [this](const std::string& pod) {
+      return PodIsIdle(pod);
+    };
+    node_scaler_ = std::make_unique<k8s::NodeScaler>(*kube_client_, clock_, std::move(scaler));
+  }
+}
+
+void RuntimeModule::BuildKubernetes() {
+  kube_client_ = std::make_unique<k8s::HttpKubeClient>(options_.k8s.client, clock_);
+  kubernetes_ =
+      std::make_unique<KubernetesBackend>(*kube_client_, http_, clock_, options_.k8s.backend);
+  ReplicaLeaseOptions replicas = options_.k8s.replicas;
+  replicas.server_id = options_.pool.server_id;
+  replicas.namespace_name = options_.k8s.backend.namespace_name;
+  replica_leases_ =
+      std::make_unique<ReplicaLeases>(*kube_client_, clock_, *kubernetes_, std::move(replicas));
+}
+
+// A model pod of this replica that holds no lease. Pods of other replicas count as busy: only
+// their owner knows, and a node is never removed under a busy instance.
+bool RuntimeModule::PodIsIdle(const std::string& pod) const {
+  auto snapshot = pool_->Find(pod);
+  return snapshot.ok() && snapshot->state == InstanceState::kReady && snapshot->leases.empty();
 }
 
 RuntimeModule::~RuntimeModule() {
@@ -47,7 +80,14 @@ absl::Status RuntimeModule::Start() {
     HUB_ASSIGN_OR_RETURN(builtins, BuiltinModelRecords(clock_.NowMicros()));
   }
   HUB_RETURN_IF_ERROR(model_service_->Start(builtins));
+  // The Lease first: a pod of this replica never exists without it (see replica_leases.h).
+  if (replica_leases_ != nullptr) {
+    replica_leases_->Start();
+  }
   pool_->Start();
+  if (node_scaler_ != nullptr) {
+    node_scaler_->Start();
+  }
   maintenance_ = std::thread([this] { MaintenanceLoop(); });
   PoolTotals totals = pool_->Totals();
   HUB_LOG(info, "runtime started",
@@ -84,6 +124,12 @@ void RuntimeModule::Stop() {
     stopping_ = true;
     cv_.notify_all();
   }
+  if (node_scaler_ != nullptr) {
+    node_scaler_->Stop();
+  }
+  if (replica_leases_ != nullptr) {
+    replica_leases_->Stop();
+  }
   if (maintenance_.joinable()) {
     maintenance_.join();
   }
@@ -91,6 +137,9 @@ void RuntimeModule::Stop() {
   pool_->Shutdown(options_.stop_timeout);
   local_->Shutdown();
   url_->Shutdown();
+  if (kubernetes_ != nullptr) {
+    kubernetes_->Shutdown();
+  }
   history_->Shutdown();
 }
 

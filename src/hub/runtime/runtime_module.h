@@ -4,7 +4,9 @@
 // the model registry (repository, service, catalog), the backends (local processes, URL), the
 // instance pool, the history recorder, the metrics sampler, the recommendations, and one
 // maintenance thread that drives their periodic work (idle stops, sampling, registry refresh,
-// recommendation refresh).
+// recommendation refresh). With `k8s.enabled` also the Kubernetes client, the `kubernetes`
+// backend, this replica's Lease (reclaiming the pods of dead replicas) and, with
+// `k8s.node_scaling`, the node scaler.
 //
 // Order: construct, `Start` (registers built-in models, loads the registry, attaches the
 // pool, starts the thread), serve, `Stop` (stops every instance, then the backends, then
@@ -24,16 +26,20 @@
 
 #include "hub/common/clock.h"
 #include "hub/http/client.h"
+#include "hub/k8s/http_kube_client.h"
+#include "hub/k8s/node_scaler.h"
 #include "hub/runtime/instance_event_repository.h"
 #include "hub/runtime/instance_history.h"
 #include "hub/runtime/instance_metrics_repository.h"
 #include "hub/runtime/instance_pool.h"
+#include "hub/runtime/kubernetes_backend.h"
 #include "hub/runtime/local_backend.h"
 #include "hub/runtime/metrics_sampler.h"
 #include "hub/runtime/model_catalog.h"
 #include "hub/runtime/model_repository.h"
 #include "hub/runtime/model_service.h"
 #include "hub/runtime/recommendation_service.h"
+#include "hub/runtime/replica_leases.h"
 #include "hub/runtime/runtime_metrics.h"
 #include "hub/runtime/url_backend.h"
 #include "hub/store/database.h"
@@ -44,6 +50,22 @@ class Registry;
 
 namespace hub::runtime {
 
+// The `kubernetes` backend and what comes with it (docs/decisions/kubernetes.md).
+struct KubernetesRuntimeOptions {
+  // Build the client, the backend and this replica's Lease. The composition root sets it when
+  // `runtime.backend` is kubernetes or `k8s.enabled` is on.
+  bool enabled = false;
+  // Where the API is and how to authenticate (kubeconfig or in-cluster, already loaded).
+  k8s::HttpKubeClientOptions client;
+  KubernetesBackendOptions backend;
+  // `server_id` and `namespace_name` are taken from the pool and the backend.
+  ReplicaLeaseOptions replicas;
+  // Run the hub's node scaler; `replica_id`, `models_namespace`, `lease_namespace` and
+  // `pod_is_idle` are filled by the module.
+  bool node_scaling = false;
+  k8s::NodeScalerOptions scaler;
+};
+
 struct RuntimeOptions {
   PoolOptions pool;
   LocalBackendOptions local;
@@ -51,6 +73,7 @@ struct RuntimeOptions {
   SamplerOptions sampler;
   ModelServiceOptions models;
   RecommendationOptions recommendations;
+  KubernetesRuntimeOptions k8s;
   // The Ersilia catalog (http, https or file URL); empty: none.
   std::string catalog_url;
   std::chrono::milliseconds catalog_ttl{5 * 60 * 1000};
@@ -74,12 +97,13 @@ public:
   RuntimeModule(const RuntimeModule&) = delete;
   RuntimeModule& operator=(const RuntimeModule&) = delete;
 
-  // Registers the built-in models (when asked), loads the registry, attaches the pool to its
-  // backends and starts the maintenance thread. Database errors.
+  // Registers the built-in models (when asked), loads the registry, renews this replica's
+  // Lease (Kubernetes), attaches the pool to its backends (adopting this replica's pods),
+  // starts the node scaler (when configured) and the maintenance thread. Database errors.
   [[nodiscard]] absl::Status Start();
 
-  // Stops the maintenance thread, every instance (waiting up to `stop_timeout`), the backends
-  // (killing what is left) and the history writer. Idempotent.
+  // Stops the node scaler, the replica Lease loop, the maintenance thread, every instance (waiting
+  // up to `stop_timeout`), the backends (killing what is left) and the history writer. Idempotent.
   void Stop();
 
   ModelService& models() { return *model_service_; }
@@ -98,6 +122,15 @@ public:
 
   LocalBackend& local_backend() { return *local_; }
 
+  // The Kubernetes parts; null unless `k8s.enabled` (the scaler: unless `k8s.node_scaling`).
+  KubernetesBackend* kubernetes_backend() { return kubernetes_.get(); }
+
+  k8s::HttpKubeClient* kube_client() { return kube_client_.get(); }
+
+  k8s::NodeScaler* node_scaler() { return node_scaler_.get(); }
+
+  ReplicaLeases* replica_leases() { return replica_leases_.get(); }
+
   const RuntimeOptions& options() const { return options_; }
 
   // One round of the periodic work, on the calling thread (tests with a manual clock).
@@ -105,6 +138,8 @@ public:
 
 private:
   void MaintenanceLoop();
+  void BuildKubernetes();
+  bool PodIsIdle(const std::string& pod) const;
 
   const common::Clock& clock_;
   const RuntimeOptions options_;
@@ -118,9 +153,13 @@ private:
   std::unique_ptr<InstanceHistory> history_;
   std::unique_ptr<LocalBackend> local_;
   std::unique_ptr<UrlBackend> url_;
+  std::unique_ptr<k8s::HttpKubeClient> kube_client_;
+  std::unique_ptr<KubernetesBackend> kubernetes_;
+  std::unique_ptr<ReplicaLeases> replica_leases_;
   std::unique_ptr<InstancePool> pool_;
   std::unique_ptr<MetricsSampler> sampler_;
   std::unique_ptr<RecommendationService> recommendations_;
+  std::unique_ptr<k8s::NodeScaler> node_scaler_;
 
   std::mutex mu_;
   std::condition_variable cv_;
