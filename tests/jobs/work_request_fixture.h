@@ -4,6 +4,9 @@
 // see auth_fixture.h) running built-in models as local model-server processes, with helpers
 // to submit, wait and read results, and a standalone model-server to compare values with.
 
+#include <sys/types.h>
+
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -11,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -62,6 +66,37 @@ inline std::vector<std::vector<std::string>> CsvRows(const std::string& text) {
   return rows;
 }
 
+// The sum of the `name{...}` samples of a Prometheus text page whose labels contain every one
+// of `labels` (`model_id="eos3b5e"`); 0 when there is none.
+inline double MetricSum(const std::string& page,
+                        const std::string& name,
+                        const std::vector<std::string>& labels = {}) {
+  double total = 0;
+  std::istringstream lines(page);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind(name + "{", 0) != 0) {
+      continue;
+    }
+    std::string_view label_text = std::string_view(line).substr(0, line.find('}'));
+    bool all = std::all_of(labels.begin(), labels.end(), [&](const std::string& label) {
+      return label_text.find(label) != std::string_view::npos;
+    });
+    if (all) {
+      total += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return total;
+}
+
+// `/run` calls a model server at `base_url` answered, from its /metrics.
+inline double RunCallsAt(const std::string& base_url) {
+  test_support::ApiClient server(base_url);
+  auto metrics = server.Get("/metrics");
+  EXPECT_EQ(metrics.status, 200) << base_url << ": " << metrics.raw.substr(0, 300);
+  return MetricSum(metrics.raw, "hub_http_requests_total", {"route=\"/run\""});
+}
+
 class WorkRequestTest : public AuthIntegrationTest {
 protected:
   // Settings that keep tests quick: short leases and backoff, small chunks.
@@ -100,12 +135,20 @@ protected:
   nlohmann::json WaitFinished(const std::string& header,
                               std::int64_t id,
                               std::chrono::seconds timeout = std::chrono::seconds(120)) {
+    return WaitFinishedOn(api(), header, id, timeout);
+  }
+
+  // As `WaitFinished`, asking the hub `hub` talks to.
+  static nlohmann::json WaitFinishedOn(test_support::ApiClient& hub,
+                                       const std::string& header,
+                                       std::int64_t id,
+                                       std::chrono::seconds timeout = std::chrono::seconds(120)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     nlohmann::json last;
     while (std::chrono::steady_clock::now() < deadline) {
-      auto got = api().Get("/api/work-requests/" + std::to_string(id), header);
+      auto got = hub.Get("/api/work-requests/" + std::to_string(id), header);
       last = got.body;
-      std::string status = last.value("request_status", "");
+      std::string status = last.is_object() ? last.value("request_status", "") : "";
       if (status == "COMPLETED" || status == "FAILED" || status == "CANCELLED") {
         return last;
       }
@@ -124,6 +167,55 @@ protected:
     change(body);
     auto put = api().Call(http::Method::kPut, "/api/models/" + id, body.dump(), root);
     ASSERT_EQ(put.status, 200) << put.raw;
+  }
+
+  // The `model_instance` objects of the live instances of `model` on the hub `hub` talks to.
+  static std::vector<nlohmann::json> Instances(test_support::ApiClient& hub,
+                                               const std::string& root,
+                                               const std::string& model) {
+    auto listed = hub.Get("/api/instances?model_id=" + model, root);
+    EXPECT_EQ(listed.status, 200) << listed.raw;
+    std::vector<nlohmann::json> instances;
+    if (listed.body.is_object() && listed.body["items"].is_array()) {
+      for (const nlohmann::json& item : listed.body["items"]) {
+        instances.push_back(item.at("model_instance"));
+      }
+    }
+    return instances;
+  }
+
+  // `/run` calls answered by the live instances of `model` of the hub `hub` talks to.
+  static double InstanceRunCalls(test_support::ApiClient& hub,
+                                 const std::string& root,
+                                 const std::string& model) {
+    double calls = 0;
+    for (const nlohmann::json& instance : Instances(hub, root, model)) {
+      const nlohmann::json& url = instance["instance_details"]["base_url"];
+      if (url.is_string() && !url.get<std::string>().empty()) {
+        calls += RunCallsAt(url.get<std::string>());
+      }
+    }
+    return calls;
+  }
+
+  // The pid of a live `model` instance that is computing a chunk now, if there is one.
+  static std::optional<pid_t> BusyInstancePid(test_support::ApiClient& hub,
+                                              const std::string& root,
+                                              const std::string& model) {
+    for (const nlohmann::json& instance : Instances(hub, root, model)) {
+      const nlohmann::json& pid = instance["instance_details"]["pid"];
+      if (instance["state"] == "BUSY" && !instance["current_work"].empty() &&
+          pid.is_number_integer()) {
+        return pid.get<pid_t>();
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Chunks of `model` the hub ran with `outcome` ("ok", "crash", "model_error", ...).
+  double ChunksWithOutcome(const std::string& model, const std::string& outcome) {
+    return MetricSum(api().Get("/metrics").raw, "hub_chunk_duration_seconds_count",
+                     {"model_id=\"" + model + "\"", "outcome=\"" + outcome + "\""});
   }
 
   std::string Result(const std::string& header, std::int64_t id, const std::string& query = "") {
@@ -166,19 +258,7 @@ public:
   std::string Url() const { return server_->Url(""); }
 
   // `/run` calls the server answered, from its /metrics.
-  double RunCalls() {
-    auto metrics = client_->Get("/metrics");
-    double total = 0;
-    std::istringstream lines(metrics.raw);
-    std::string line;
-    while (std::getline(lines, line)) {
-      if (line.rfind("hub_http_requests_total{", 0) == 0 &&
-          line.find("route=\"/run\"") != std::string::npos) {
-        total += std::stod(line.substr(line.rfind(' ') + 1));
-      }
-    }
-    return total;
-  }
+  double RunCalls() { return RunCallsAt(Url()); }
 
 private:
   std::unique_ptr<test_support::HubProcess> server_;

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <csignal>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -74,8 +75,12 @@ TEST_P(WorkRequestTest, InvalidRowsGetReasonsAndDuplicatesAreComputedOnce) {
 }
 
 TEST_P(WorkRequestTest, BadInputGetsAClearErrorAndLeavesNothingBehind) {
-  StartHub(FastSets({"jobs.max_rows=100", "jobs.max_upload=64KiB"}));
+  // The upload limit is above the 10 MB lines, so that they reach the input reader.
+  StartHub(FastSets({"jobs.max_rows=100", "jobs.max_upload=12MiB"}));
   std::string key = AnonymousHeader();
+  const std::string ten_mb(10'000'000, 'C');
+  // 60 valid rows first: the reader has already written rows and a chunk when it meets it.
+  const std::string late_line = CsvOf(SharedMolecules(60)) + ten_mb + "\n";
 
   struct Case {
     std::string what;
@@ -99,9 +104,17 @@ TEST_P(WorkRequestTest, BadInputGetsAClearErrorAndLeavesNothingBehind) {
   cases.push_back({"header only", SubmitCsv(key, "model_id=eos3b5e&has_header=true", "smiles\n")});
   cases.push_back({"binary file", SubmitCsv(key, "model_id=eos3b5e&has_header=false",
                                             std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16))});
-  cases.push_back(
-      {"a line over the field limit", SubmitCsv(key, "model_id=eos3b5e&has_header=false",
-                                                "CCO\n" + std::string(70'000, 'C') + "\n")});
+  cases.push_back({"a 10 MB line",
+                   SubmitCsv(key, "model_id=eos3b5e&has_header=false", "CCO\n" + ten_mb + "\n")});
+  cases.push_back({"a 10 MB line after 60 rows",
+                   SubmitCsv(key, "model_id=eos3b5e&has_header=true", late_line)});
+  cases.push_back({"a 10 MB line in a SMILES file",
+                   SubmitCsv(key, "model_id=eos3b5e&format=smi&has_header=false", late_line)});
+  cases.push_back({"a 10 MB line in a text file",
+                   SubmitCsv(key, "model_id=eos3b5e&format=txt&has_header=true", late_line)});
+  cases.push_back({"a 10 MB entry", SubmitEntries(key, "eos3b5e", {"CCO", ten_mb})});
+  cases.push_back({"over the upload limit", SubmitCsv(key, "model_id=eos3b5e&has_header=false",
+                                                      std::string(13 << 20, 'C'))});
   cases.push_back({"over the row limit", SubmitCsv(key, "model_id=eos3b5e&has_header=false",
                                                    CsvOf(SharedMolecules(150)))});
   cases.push_back({"no valid molecule", SubmitEntries(key, "eos3b5e", {"xx", "yy"})});
@@ -111,9 +124,28 @@ TEST_P(WorkRequestTest, BadInputGetsAClearErrorAndLeavesNothingBehind) {
     EXPECT_LT(c.response.status, 500) << c.what << ": " << c.response.raw;
     EXPECT_FALSE(c.response.Detail().empty()) << c.what << ": " << c.response.raw;
   }
-  // Nothing was created by any of them.
+  // Each limit is what refused its case (a line cannot hide behind the upload limit).
+  for (const Case& c : cases) {
+    std::string detail = c.response.Detail();
+    if (c.what.find("10 MB") != std::string::npos) {
+      EXPECT_EQ(c.response.status, 400) << c.what << ": " << c.response.raw;
+      EXPECT_NE(detail.find("longer than"), std::string::npos) << c.what << ": " << detail;
+    }
+    if (c.what == "over the upload limit") {
+      EXPECT_EQ(c.response.status, 413) << c.response.raw;
+    }
+  }
+  // Nothing was created by any of them, and nothing is left in the result store.
   auto listed = api().Get("/api/work-requests", key);
   EXPECT_EQ(listed.body["items"].size(), 0u) << listed.raw;
+  std::vector<std::string> left;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(hub().data_dir() + "/results")) {
+    if (entry.is_regular_file()) {
+      left.push_back(entry.path().string());
+    }
+  }
+  EXPECT_TRUE(left.empty()) << common::Join(left, "\n");
 }
 
 TEST_P(WorkRequestTest, DisabledModelIsRefused) {

@@ -1,0 +1,95 @@
+#pragma once
+
+// Work requests whose model fails under them, on the real binary: a model-server process
+// killed in the middle of a chunk, and a model that fails on one molecule. Instantiated with
+// the other `WorkRequestTest` bodies on SQLite and PostgreSQL.
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/jobs/poison_model_server.h"
+#include "tests/jobs/work_request_tests.h"
+
+namespace hub {
+
+TEST_P(WorkRequestTest, InstanceKilledMidChunkStillCompletesEveryRow) {
+  StartHub(FastSets({"jobs.chunk_rows=1000", "jobs.workers=1"}));
+  std::string root = RootHeader();
+  std::string key = AnonymousHeader();
+  std::vector<std::string> smiles = SharedMolecules(20'000);
+  auto submitted = SubmitCsv(key, "model_id=eos3b5e&has_header=true", CsvOf(smiles));
+  ASSERT_EQ(submitted.status, 200) << submitted.raw;
+  std::int64_t id = submitted.body["id"];
+
+  // kill -9 instances while they hold a chunk, until the hub has seen a chunk crash (a kill
+  // can land just after the model answered, which is no crash of a chunk).
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
+  int kills = 0;
+  while (ChunksWithOutcome("eos3b5e", "crash") == 0 && kills < 10 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::optional<pid_t> pid = BusyInstancePid(api(), root, "eos3b5e");
+    if (!pid.has_value()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      continue;
+    }
+    ASSERT_EQ(::kill(*pid, SIGKILL), 0) << *pid;
+    ++kills;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_GE(ChunksWithOutcome("eos3b5e", "crash"), 1) << kills << " kills hit no chunk";
+
+  nlohmann::json done = WaitFinished(key, id);
+  ASSERT_EQ(done["request_status"], "COMPLETED") << done["request_status_reason"];
+  EXPECT_EQ(done["progress"]["molecules_failed"], 0) << done["progress"];
+  ExpectSameValues(smiles, ReferenceModelServer("eos3b5e").Run(smiles), Result(key, id));
+}
+
+TEST_P(WorkRequestTest, PoisonMoleculeFailsAloneWithARowError) {
+  std::vector<std::string> smiles = SharedMolecules(40);
+  const std::string poison = smiles[17];
+  PoisonModelServer model(poison);
+  StartHub(FastSets({"jobs.chunk_rows=40"}));
+  nlohmann::json details = {{"description", "fails on one molecule"},
+                            {"execution_mode", "SYNC"},
+                            {"backend", "url"},
+                            {"url", model.Url()}};
+  auto created = api().Post(
+      "/api/models", {{"id", "eos0psn"}, {"enabled", true}, {"details", details}}, RootHeader());
+  ASSERT_LT(created.status, 300) << created.raw;
+  std::string key = AnonymousHeader();
+
+  auto submitted = SubmitEntries(key, "eos0psn", smiles);
+  ASSERT_EQ(submitted.status, 200) << submitted.raw;
+  nlohmann::json done = WaitFinished(key, submitted.body["id"]);
+
+  ASSERT_EQ(done["request_status"], "COMPLETED") << done["request_status_reason"];
+  EXPECT_EQ(done["progress"]["molecules_failed"], 1) << done["progress"];
+  nlohmann::json rows = nlohmann::json::parse(Result(key, done["id"], "format=json"));
+  ASSERT_EQ(rows.size(), smiles.size()) << rows.dump();
+  for (size_t i = 0; i < smiles.size(); ++i) {
+    const nlohmann::json& row = rows[i];
+    EXPECT_EQ(row["input"], smiles[i]) << i;
+    if (smiles[i] == poison) {
+      EXPECT_TRUE(row["length"].is_null()) << row.dump();
+      ASSERT_TRUE(row["error"].is_string()) << row.dump();
+      EXPECT_NE(row["error"].get<std::string>().find("model_error"), std::string::npos)
+          << row.dump();
+    } else {
+      EXPECT_EQ(row["length"], PoisonModelServer::RowFor(smiles[i])["length"]) << row.dump();
+      EXPECT_TRUE(row["error"].is_null()) << row.dump();
+    }
+  }
+  // The failing chunk was halved until the poison failed alone.
+  std::vector<size_t> poisoned = model.PoisonedBatches();
+  ASSERT_FALSE(poisoned.empty());
+  EXPECT_EQ(poisoned.front(), smiles.size());
+  EXPECT_EQ(poisoned.back(), 1u);
+}
+
+}  // namespace hub
