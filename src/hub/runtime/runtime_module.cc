@@ -78,6 +78,11 @@ absl::Status RuntimeModule::Start() {
   std::vector<ModelRecord> builtins;
   if (options_.register_builtins) {
     HUB_ASSIGN_OR_RETURN(builtins, BuiltinModelRecords(clock_.NowMicros()));
+    // Registered on this hub's default backend (pods with runtime.backend=kubernetes); an
+    // existing record keeps the backend it has.
+    for (ModelRecord& record : builtins) {
+      record.details.backend = options_.pool.default_backend;
+    }
   }
   HUB_RETURN_IF_ERROR(model_service_->Start(builtins));
   // The Lease first: a pod of this replica never exists without it (see replica_leases.h).
