@@ -19,10 +19,11 @@
 namespace hub {
 
 TEST_P(WorkRequestTest, InstanceKilledMidChunkStillCompletesEveryRow) {
-  StartHub(FastSets({"jobs.chunk_rows=1000", "jobs.workers=1"}));
+  // A crashed instance is replaced after a short pause, not the default 10 s.
+  StartHub(FastSets({"jobs.chunk_rows=1000", "jobs.workers=1", "runtime.backoff_initial=200ms"}));
   std::string root = RootHeader();
   std::string key = AnonymousHeader();
-  std::vector<std::string> smiles = SharedMolecules(20'000);
+  std::vector<std::string> smiles = SharedMolecules(10'000);
   auto submitted = SubmitCsv(key, "model_id=eos3b5e&has_header=true", CsvOf(smiles));
   ASSERT_EQ(submitted.status, 200) << submitted.raw;
   std::int64_t id = submitted.body["id"];
