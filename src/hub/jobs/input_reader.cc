@@ -279,6 +279,34 @@ absl::StatusOr<std::unique_ptr<InputReader>> InputReader::Open(
   return reader;
 }
 
+namespace {
+
+// Reads up to the next '\n' (dropped) into `line`, keeping at most `limit` bytes so that an
+// endless line costs no more memory than the limit; `too_long` tells whether bytes were left
+// out (the rest of the line is not consumed). Returns false at the end of the input.
+bool ReadBoundedLine(std::istream& in, size_t limit, std::string& line, bool& too_long) {
+  line.clear();
+  too_long = false;
+  std::streambuf* buffer = in.rdbuf();
+  for (;;) {
+    int c = buffer->sbumpc();
+    if (c == std::char_traits<char>::eof()) {
+      in.setstate(std::ios::eofbit);
+      return !line.empty();
+    }
+    if (c == '\n') {
+      return true;
+    }
+    if (line.size() == limit) {
+      too_long = true;
+      return true;
+    }
+    line.push_back(static_cast<char>(c));
+  }
+}
+
+}  // namespace
+
 // Reads one record as fields, in the reader's format. Lines of .smi files are split on the
 // first run of whitespace (SMILES, then the name); text lines are one field.
 bool InputReader::ReadFields(std::vector<std::string>& fields) {
@@ -290,15 +318,17 @@ bool InputReader::ReadFields(std::vector<std::string>& fields) {
     return true;
   }
   std::string line;
-  if (!std::getline(*in_, line)) {
+  bool too_long = false;
+  if (!ReadBoundedLine(*in_, max_field_bytes_ + 1, line, too_long)) {
     return false;
   }
   if (!line.empty() && line.back() == '\r') {
     line.pop_back();
   }
-  if (line.size() > max_field_bytes_) {
-    status_ = absl::InvalidArgumentError(fmt::format(
-        "a line of {} bytes is longer than the limit of {} bytes", line.size(), max_field_bytes_));
+  if (too_long || line.size() > max_field_bytes_) {
+    status_ = absl::InvalidArgumentError(
+        fmt::format("a line is longer than the limit of {} bytes; put one molecule per line",
+                    max_field_bytes_));
     return false;
   }
   fields.clear();

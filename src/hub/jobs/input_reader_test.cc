@@ -124,6 +124,35 @@ TEST(InputReaderTest, RefusesAnOverlongLine) {
   EXPECT_EQ(read.status.code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST(InputReaderTest, StopsReadingAnOverlongSmiLineAtTheLimit) {
+  InputOptions options;
+  options.format = InputFormat::kSmi;
+  options.max_field_bytes = 1000;
+  std::string text;
+  for (int i = 0; i < 200; ++i) {
+    text += "CCO ethanol\n";
+  }
+  text += std::string(1'000'000, 'C') + " long\n";
+  auto stream = std::make_unique<std::istringstream>(text);
+  std::istringstream* raw = stream.get();
+  auto reader = InputReader::Open(std::move(stream), options, LooksLikeSmiles);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+
+  InputRow row;
+  int rows = 0;
+  while ((*reader)->Next(row)) {
+    ++rows;
+  }
+
+  EXPECT_EQ(rows, 200);
+  EXPECT_NE(std::string((*reader)->status().message()).find("longer than the limit of 1000"),
+            std::string::npos)
+      << (*reader)->status();
+  // The reader kept no more than the limit: most of the long line was never read.
+  raw->clear();
+  EXPECT_LT(raw->tellg(), 10'000);
+}
+
 TEST(InputReaderTest, ColumnsByPositionAndUnknownNames) {
   InputOptions options;
   options.has_header = true;
