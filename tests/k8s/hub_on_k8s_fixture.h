@@ -128,14 +128,18 @@ protected:
     return pods;
   }
 
-  // The first running model pod, waiting for one up to `timeout`; null when none.
+  // The first Ready model pod, waiting for one up to `timeout`; null when none.
   nlohmann::json WaitRunningPod(std::chrono::seconds timeout = std::chrono::seconds(60)) {
     nlohmann::json found;
     k8s::sim::WaitFor(
         [&] {
           for (nlohmann::json& pod : ModelPods()) {
-            if (pod["status"].value("phase", "") == "Running" &&
-                !pod["metadata"].contains("deletionTimestamp")) {
+            bool ready = false;
+            for (const nlohmann::json& c :
+                 pod["status"].value("conditions", nlohmann::json::array())) {
+              ready = ready || (c.value("type", "") == "Ready" && c.value("status", "") == "True");
+            }
+            if (ready && !pod["metadata"].contains("deletionTimestamp")) {
               found = std::move(pod);
               return true;
             }
@@ -155,8 +159,17 @@ protected:
     return got.body.value("history", nlohmann::json::array());
   }
 
-  // The first history event of `model` whose `log_event` is `kind` and whose message holds
-  // `text`, waiting up to `timeout`; null when none came.
+  // One line per history event of `model`: "EVENT REASON message" (for failure messages).
+  std::string HistorySummary(const std::string& model) {
+    std::string out;
+    for (const nlohmann::json& e : History(api(), model)) {
+      out += e.value("log_event", "") + " " + e["reason"].dump() + " " + e["message"].dump() + "\n";
+    }
+    return out;
+  }
+
+  // The first history event of `model` whose `log_event` is `kind` (any when empty) and whose
+  // message holds `text`, waiting up to `timeout`; null when none came.
   nlohmann::json WaitEvent(const std::string& model,
                            const std::string& kind,
                            const std::string& text,
@@ -168,7 +181,8 @@ protected:
             std::string message = event.value("message", nlohmann::json()).is_string()
                                       ? event["message"].get<std::string>()
                                       : "";
-            if (event.value("log_event", "") == kind && message.find(text) != std::string::npos) {
+            if ((kind.empty() || event.value("log_event", "") == kind) &&
+                message.find(text) != std::string::npos) {
               found = event;
               return true;
             }

@@ -67,7 +67,7 @@ TEST_P(HubOnK8sPgTest, KilledReplicasPodsAreReclaimedAndTheOtherReplicaCompletes
                                test_support::BearerHeader(login.body["session"]));
   EXPECT_GE(decisions.body.value("reclaimed_pods", 0), 1) << decisions.raw;
   ASSERT_EQ(done["request_status"], "COMPLETED") << done.dump();
-  EXPECT_EQ(done["progress"]["rows_failed"], 0) << done.dump();
+  EXPECT_EQ(done["progress"]["molecules_failed"], 0) << done.dump();
   auto result = api_b_->Get(fmt::format("/api/work-requests/{}/result?format=json", id), key);
   nlohmann::json rows = nlohmann::json::parse(result.raw, nullptr, false);
   ASSERT_TRUE(rows.is_array()) << result.raw.substr(0, 300);
