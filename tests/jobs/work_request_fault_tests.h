@@ -93,4 +93,26 @@ TEST_P(WorkRequestTest, PoisonMoleculeFailsAloneWithARowError) {
   EXPECT_EQ(poisoned.back(), 1u);
 }
 
+TEST_P(WorkRequestTest, AModelWithoutJobRoutesRunsThroughRunEvenWhenDeclaredAsync) {
+  // Registered without an execution mode (ASYNC by default), served by a plain `/run` server
+  // such as `ersilia serve`: the hub falls back to `/run` instead of failing every row.
+  PoisonModelServer model("no such molecule");
+  StartHub(FastSets({"jobs.chunk_rows=10"}));
+  nlohmann::json details = {
+      {"description", "serves /run only"}, {"backend", "url"}, {"url", model.Url()}};
+  auto created = api().Post(
+      "/api/models", {{"id", "eos0run"}, {"enabled", true}, {"details", details}}, RootHeader());
+  ASSERT_LT(created.status, 300) << created.raw;
+  std::string key = AnonymousHeader();
+  std::vector<std::string> smiles = SharedMolecules(30);
+
+  auto submitted = SubmitEntries(key, "eos0run", smiles);
+  ASSERT_EQ(submitted.status, 200) << submitted.raw;
+  nlohmann::json done = WaitFinished(key, submitted.body["id"]);
+
+  ASSERT_EQ(done["request_status"], "COMPLETED") << done["request_status_reason"];
+  EXPECT_EQ(done["progress"]["molecules_failed"], 0) << done["progress"];
+  EXPECT_EQ(model.RunCalls(), 3u);
+}
+
 }  // namespace hub

@@ -6,6 +6,7 @@
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
+#include "hub/common/log.h"
 #include "hub/common/status_macros.h"
 #include "hub/common/strings.h"
 
@@ -229,7 +230,7 @@ absl::StatusOr<http::ClientResponse> HttpModelClient::Send(http::Method method,
 absl::StatusOr<RunResult> HttpModelClient::Run(const std::vector<std::string>& inputs,
                                                const RunOptions& options) {
   std::string body = InputsToJson(inputs);
-  if (endpoint_.mode == ExecutionMode::kAsync) {
+  if (endpoint_.mode == ExecutionMode::kAsync && !no_job_api_.load()) {
     return RunAsync(body, inputs.size(), options);
   }
   return RunSync(body, inputs.size(), options);
@@ -257,6 +258,14 @@ absl::StatusOr<RunResult> HttpModelClient::RunAsync(const std::string& body,
   HUB_ASSIGN_OR_RETURN(http::ClientResponse submitted,
                        Send(http::Method::kPost, path, body,
                             std::min(options_.request_timeout, Remaining(deadline))));
+  if (submitted.status == 404 || submitted.status == 405) {
+    // Declared ASYNC but serves only `/run`: run it synchronously from now on.
+    if (!no_job_api_.exchange(true)) {
+      HUB_LOG(warn, "model has no job routes; running it through /run",
+              {"base_url", endpoint_.base_url}, {"status", submitted.status});
+    }
+    return RunSync(body, rows, options);
+  }
   if (submitted.status < 200 || submitted.status >= 300) {
     return StatusForModelAnswer(submitted.status, submitted.body);
   }

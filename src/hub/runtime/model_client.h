@@ -4,7 +4,8 @@
 // ersilia-models.md §1): what the hub sends to one model instance and how it reads the answer.
 //
 // `Run` posts a JSON array of inputs to `/run?orient=records` (SYNC models) or submits it to
-// `/job/submit` and polls `/job/status/{id}` until `/job/result/{id}` has it (ASYNC models),
+// `/job/submit` and polls `/job/status/{id}` until `/job/result/{id}` has it (ASYNC models;
+// a server without the job routes — 404 or 405 on `/job/submit` — is then run through `/run`),
 // and returns one entry per input: the row's JSON object text exactly as the model sent it
 // (split out of the records array with simdjson, never re-serialized), or null.
 //
@@ -21,6 +22,7 @@
 //
 // Thread-safety: `HttpModelClient` is thread-safe; `RunResult` is a value type.
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -164,6 +166,7 @@ private:
   http::Client& client_;
   const ModelEndpoint endpoint_;
   const HttpModelClientOptions options_;
+  std::atomic<bool> no_job_api_{false};  // `/job/submit` answered 404/405 once
 };
 
 // The JSON array of `inputs` as text.
