@@ -42,7 +42,7 @@ TEST_P(HubOnK8sPgTest, KilledReplicasPodsAreReclaimedAndTheOtherReplicaCompletes
   StartHub(ReplicaSets("hub-a"));
   StartSecondHub(ReplicaSets("hub-b"));
   std::string key = AnonymousHeader();
-  std::vector<std::string> smiles = SharedMolecules(6000);
+  std::vector<std::string> smiles = SharedMolecules(50'000);
 
   auto submitted =
       api().Call(http::Method::kPost, "/api/work-requests?model_id=eos3b5e&has_header=true",
