@@ -13,7 +13,7 @@
 namespace hub::runtime {
 namespace {
 
-using json = nlohmann::json;
+using Json = nlohmann::json;
 
 constexpr char kReplicaSelector[] = "app.kubernetes.io/component=hub-replica";
 
@@ -32,8 +32,8 @@ std::uint32_t Fnv1a(const std::string& text) {
 }
 
 // When `lease` stops being live, on the holder's clock; 0 when it carries no renew time.
-common::Micros ExpiresAt(const json& lease) {
-  json spec = lease.value("spec", json::object());
+common::Micros ExpiresAt(const Json& lease) {
+  Json spec = lease.value("spec", Json::object());
   auto renewed = common::ParseTimestamp(spec.value("renewTime", ""));
   if (!renewed.ok()) {
     return 0;
@@ -76,7 +76,7 @@ std::string ReplicaLeases::LeaseNameFor(const std::string& server_id) {
 
 absl::Status ReplicaLeases::Renew() {
   std::string now = common::FormatTimestamp(clock_.NowMicros());
-  json spec = {{"holderIdentity", options_.server_id},
+  Json spec = {{"holderIdentity", options_.server_id},
                {"leaseDurationSeconds", options_.lease_duration.count()},
                {"renewTime", now}};
   k8s::KubeRequest get;
@@ -85,7 +85,7 @@ absl::Status ReplicaLeases::Renew() {
   if (!lease.ok() && lease.status().code() == absl::StatusCode::kNotFound) {
     spec["acquireTime"] = now;
     std::string name = lease_path_.substr(lease_path_.rfind('/') + 1);
-    json created = {
+    Json created = {
         {"apiVersion", "coordination.k8s.io/v1"},
         {"kind", "Lease"},
         {"metadata",
@@ -108,8 +108,8 @@ absl::StatusOr<std::set<std::string>> ReplicaLeases::LiveReplicas() {
       k8s::ListObjects(client_, LeasesPath(options_.namespace_name), kReplicaSelector));
   std::set<std::string> live = {options_.server_id};
   common::Micros now = clock_.NowMicros();
-  for (const json& lease : leases.items) {
-    std::string holder = lease.value("spec", json::object()).value("holderIdentity", "");
+  for (const Json& lease : leases.items) {
+    std::string holder = lease.value("spec", Json::object()).value("holderIdentity", "");
     if (!holder.empty() && ExpiresAt(lease) > now) {
       live.insert(holder);
     }
