@@ -184,17 +184,26 @@ std::optional<Sample> MeasureKubernetes(const Options& options,
   ApiClient api(hub->Url(""));
   Sample sample;
   bool advanced = false;
+  std::chrono::steady_clock::time_point advanced_at;
   std::int64_t calls_before = sim.api_calls();
   bool ok = RunRequest(
       api, smiles,
       [&] {
-        // The Machine provisions in virtual time once the scaler asked for it.
+        // The Machine provisions in virtual time once the scaler asked for it; the simulator
+        // may create it after the first advance, so the clock moves on until a node joined.
         nlohmann::json md = sim.GetForTest("machinedeployments", "default/models");
-        if (provision && !advanced && md.is_object() && md["spec"].value("replicas", 0) > 0) {
-          clock.Advance(std::chrono::seconds(options.provision_seconds + 1));
-          sample.virtual_seconds = options.provision_seconds + 1;
-          advanced = true;
+        if (!provision || !md.is_object() || md["spec"].value("replicas", 0) == 0 ||
+            !sim.ListForTest("nodes").empty()) {
+          return;
         }
+        if (advanced && std::chrono::steady_clock::now() - advanced_at < std::chrono::seconds(1)) {
+          return;  // give the simulator a moment to create the node
+        }
+        int step = advanced ? 10 : options.provision_seconds + 1;
+        clock.Advance(std::chrono::seconds(step));
+        sample.virtual_seconds += step;
+        advanced = true;
+        advanced_at = std::chrono::steady_clock::now();
       },
       sample);
   sample.api_calls = sim.api_calls() - calls_before;

@@ -281,8 +281,19 @@ TEST_P(HubOnK8sSqliteTest, PendingPodsGrowTheNodeGroupAndTheRequestCompletes) {
       },
       std::chrono::seconds(60));
   ASSERT_TRUE(scaled) << api().Get("/api/admin/cluster/scaler-decisions", root).raw;
-  // The Machine provisions in 120 virtual seconds.
+  // The Machine provisions in 120 virtual seconds from when the simulator's controller creates
+  // it, which can be after this point: keep the clock moving until its node has joined.
   sim_clock_.Advance(std::chrono::seconds(121));
+  bool joined = WaitFor(
+      [&] {
+        if (!sim_->ListForTest("nodes").empty()) {
+          return true;
+        }
+        sim_clock_.Advance(std::chrono::seconds(10));
+        return false;
+      },
+      std::chrono::seconds(60));
+  ASSERT_TRUE(joined) << sim_->GetForTest("machinedeployments", "default/models").dump();
   nlohmann::json done = WaitFinished(key, id, std::chrono::seconds(300));
 
   ASSERT_EQ(done["request_status"], "COMPLETED") << done.dump();
