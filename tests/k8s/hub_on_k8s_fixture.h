@@ -96,25 +96,6 @@ protected:
     api_b_ = std::make_unique<test_support::ApiClient>(hub_b_->Url(""));
   }
 
-  // Polls `hub` until request `id` is final; returns its last JSON.
-  static nlohmann::json WaitDoneOn(test_support::ApiClient& hub,
-                                   const std::string& header,
-                                   std::int64_t id,
-                                   std::chrono::seconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    nlohmann::json last;
-    while (std::chrono::steady_clock::now() < deadline) {
-      last = hub.Get("/api/work-requests/" + std::to_string(id), header).body;
-      std::string status = last.is_object() ? last.value("request_status", "") : "";
-      if (status == "COMPLETED" || status == "FAILED" || status == "CANCELLED") {
-        return last;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    ADD_FAILURE() << "request " << id << " did not finish: " << last.dump();
-    return last;
-  }
-
   // Model pods in the simulator (all, or those of `owner`).
   std::vector<nlohmann::json> ModelPods(const std::string& owner = "") const {
     std::vector<nlohmann::json> pods;

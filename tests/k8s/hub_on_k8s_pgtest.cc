@@ -57,7 +57,7 @@ TEST_P(HubOnK8sPgTest, KilledReplicasPodsAreReclaimedAndTheOtherReplicaCompletes
   hub().Kill();
 
   bool reclaimed = WaitFor([&] { return LivePods("hub-a") == 0; }, std::chrono::seconds(30));
-  nlohmann::json done = WaitDoneOn(*api_b_, key, id, std::chrono::seconds(600));
+  nlohmann::json done = WaitFinishedOn(*api_b_, key, id, std::chrono::seconds(600));
 
   EXPECT_GT(before_kill, 0u) << "hub A's pods were reclaimed while it was alive";
   EXPECT_NE(open.body["request_status"], "COMPLETED") << "hub A was killed too late";
