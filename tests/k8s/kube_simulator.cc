@@ -25,6 +25,8 @@ using json = nlohmann::json;
 using State = KubeSimulator::State;
 using StatePtr = std::shared_ptr<State>;
 
+constexpr size_t kRequestLogLimit = 100'000;
+
 http::Response StatusResponse(int code,
                               const std::string& reason,
                               const std::string& message,
@@ -694,6 +696,10 @@ http::Response Subresource(State& s,
 std::optional<http::Response> Gate(State& s, const http::Request& request) {
   ++s.api_calls;
   std::lock_guard<std::mutex> lock(s.mu);
+  s.request_log.push_back(fmt::format("{} {}", http::MethodName(request.method), request.path));
+  if (s.request_log.size() > kRequestLogLimit) {
+    s.request_log.pop_front();
+  }
   if (request.Header("Authorization").value_or("") != "Bearer " + s.token) {
     return StatusResponse(401, "Unauthorized", "Unauthorized");
   }
@@ -1066,6 +1072,11 @@ void KubeSimulator::RotateTokenForTest(const std::string& token) {
 
 std::int64_t KubeSimulator::api_calls() const {
   return state_->api_calls.load();
+}
+
+std::vector<std::string> KubeSimulator::RequestLogForTest() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return {state_->request_log.begin(), state_->request_log.end()};
 }
 
 int KubeSimulator::running_processes() const {

@@ -128,8 +128,12 @@ public:
   // Replaces the accepted token (the old one gets 401).
   void RotateTokenForTest(const std::string& token);
 
-  // API calls served so far, and the number with `verb` ("GET", "POST", ...).
+  // API calls served so far.
   std::int64_t api_calls() const;
+
+  // The most recent API calls (at most 100,000), oldest first, as "VERB path" with the query
+  // left out: "PATCH /api/v1/nodes/n1", "PUT /apis/cluster.x-k8s.io/v1beta1/.../scale".
+  std::vector<std::string> RequestLogForTest() const;
 
   // Model server processes running now.
   int running_processes() const;

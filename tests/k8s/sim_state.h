@@ -74,6 +74,7 @@ public:
   int throttle_retry_after = 1;
   std::string token;
   std::atomic<std::int64_t> api_calls{0};
+  std::deque<std::string> request_log;  // "VERB path", bounded; guarded by `mu`
   std::map<std::string, ImageFault> image_faults;
   std::map<std::string, PodRuntime> pods;  // by "ns/name"
   std::map<std::string, common::Micros> lost_nodes;
