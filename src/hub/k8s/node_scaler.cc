@@ -78,6 +78,10 @@ bool NodeIsReady(const json& node) {
   return false;
 }
 
+bool Deleting(const json& pod) {
+  return pod.value("metadata", json::object()).contains("deletionTimestamp");
+}
+
 bool Terminal(const json& pod) {
   std::string phase = pod.value("status", json::object()).value("phase", "");
   return phase == "Succeeded" || phase == "Failed";
@@ -105,20 +109,21 @@ NodeScaler::~NodeScaler() {
 }
 
 void NodeScaler::Start() {
-  thread_ = std::thread([this] {
-    while (true) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        if (cv_.wait_for(lock, options_.interval, [this] { return stopping_; })) {
-          return;
-        }
-      }
-      absl::Status pass = RunOnce();
-      if (!pass.ok() && log::Every("k8s.node_scaler", 60'000)) {
-        HUB_LOG(warn, "node scaler pass failed", {"error", pass.ToString()});
-      }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void NodeScaler::Loop() {
+  while (WaitInterval()) {
+    absl::Status pass = RunOnce();
+    if (!pass.ok() && log::Every("k8s.node_scaler", 60'000)) {
+      HUB_LOG(warn, "node scaler pass failed", {"error", pass.ToString()});
     }
-  });
+  }
+}
+
+bool NodeScaler::WaitInterval() {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !cv_.wait_for(lock, options_.interval, [this] { return stopping_; });
 }
 
 void NodeScaler::Stop() {
@@ -360,13 +365,15 @@ absl::Status NodeScaler::ContinueDrain(const json& md) {
   // Re-list after cordoning: the scheduler may have bound a pod just before.
   HUB_ASSIGN_OR_RETURN(std::vector<json> pods, PodsOn(node));
   for (const json& pod : pods) {
-    if (Busy(pod)) {
+    // A pod already being deleted (evicted by this drain) is leaving; its instance may be gone
+    // from the pool, which would otherwise make it look busy and abort the drain.
+    if (!Deleting(pod) && Busy(pod)) {
       return Abort(node, fmt::format("pod {} on the node is busy", Name(pod)));
     }
   }
   bool blocked = false;
   for (const json& pod : pods) {
-    if (pod.value("metadata", json::object()).contains("deletionTimestamp")) {
+    if (Deleting(pod)) {
       continue;
     }
     std::string ns = pod["metadata"].value("namespace", "");

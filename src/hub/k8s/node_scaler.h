@@ -114,6 +114,10 @@ private:
     common::Micros started = 0;
   };
 
+  // The background thread: a pass every `interval` until `Stop`.
+  void Loop();
+  // Waits one `interval`; false once `Stop` was called.
+  bool WaitInterval();
   absl::StatusOr<bool> HoldLease();
   absl::Status ScaleUp(const nlohmann::json& md,
                        const std::vector<nlohmann::json>& pods,
