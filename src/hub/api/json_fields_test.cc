@@ -2,11 +2,13 @@
 
 #include "gtest/gtest.h"
 
+#include "hub/common/strings.h"
+
 namespace hub::api {
 namespace {
 
 std::string MessageOf(const absl::Status& status) {
-  return std::string(status.message());
+  return common::ToString(status.message());
 }
 
 TEST(JsonFieldsTest, ReadsTypedFields) {
