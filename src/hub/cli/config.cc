@@ -781,6 +781,19 @@ void DefineK8sPods(common::Settings& s, runtime::KubernetesBackendOptions& b) {
             "a scheduled pod not ready this long fails",
             false,
             SecondsAtLeast(b.ready_timeout, std::chrono::seconds(1))});
+  s.Define({"k8s.watch_timeout",
+            {"HUB_K8S_WATCH_TIMEOUT"},
+            "5m",
+            "the API server ends each pod watch after this long (timeoutSeconds); it resumes",
+            false,
+            SecondsAtLeast(b.watch_timeout, std::chrono::seconds(1))});
+  s.Define({"k8s.watch_idle_timeout",
+            {"HUB_K8S_WATCH_IDLE_TIMEOUT"},
+            "6m",
+            "a pod watch silent this long (a stalled or half-open stream) is dropped and the pods "
+            "relisted; keep it above the API server's bookmark interval",
+            false,
+            DurationAtLeast(b.watch_idle_timeout, std::chrono::seconds(1))});
 }
 
 void DefineK8sAutoscaling(common::Settings& s, HubConfig& c) {

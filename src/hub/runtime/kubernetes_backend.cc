@@ -105,7 +105,8 @@ KubernetesBackend::KubernetesBackend(k8s::KubeClient& client,
   k8s::InformerOptions informer;
   informer.path = k8s::PodsPath(options_.namespace_name);
   informer.label_selector = kModelSelector;
-  informer.watch_timeout_seconds = options_.watch_timeout_seconds;
+  informer.watch_timeout_seconds = static_cast<int>(options_.watch_timeout.count());
+  informer.idle_timeout = options_.watch_idle_timeout;
   informer.backoff_min = std::chrono::milliseconds(200);
   informer_ = std::make_unique<k8s::Informer>(
       client_, informer, [this](const k8s::WatchEvent& event) { OnPodEvent(event); });
@@ -199,22 +200,33 @@ absl::Status KubernetesBackend::Start(const InstanceSpec& spec) {
     instances_[spec.instance_id] = std::move(tracked);
   }
   auto created = k8s::CreatePod(client_, options_.namespace_name, PodManifest(spec));
-  std::lock_guard<std::mutex> lock(mu_);
   if (!created.ok()) {
-    instances_.erase(spec.instance_id);
-    absl::Status status = created.status();
-    if (status.code() == absl::StatusCode::kInvalidArgument ||
-        status.code() == absl::StatusCode::kAlreadyExists ||
-        status.code() == absl::StatusCode::kResourceExhausted) {
-      return status;
-    }
-    std::string message(status.message());
-    return absl::UnavailableError(
-        fmt::format("cannot create pod {}: {}", spec.instance_id, message));
+    return CreateFailed(spec.instance_id, created.status());
   }
+  std::lock_guard<std::mutex> lock(mu_);
   instances_[spec.instance_id].uid = Str(*created, {"metadata", "uid"});
   HUB_LOG(info, "pod created", {"pod", spec.instance_id}, {"model_id", spec.model_id});
   return absl::OkStatus();
+}
+
+absl::Status KubernetesBackend::CreateFailed(const std::string& instance_id,
+                                             const absl::Status& status) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    instances_.erase(instance_id);
+  }
+  if (status.code() == absl::StatusCode::kInvalidArgument ||
+      status.code() == absl::StatusCode::kAlreadyExists ||
+      status.code() == absl::StatusCode::kResourceExhausted) {
+    return status;
+  }
+  // The pod may exist (a garbled answer, or a 5xx after the write): the name is this
+  // instance's alone, so deleting by name cannot hit another pod.
+  absl::Status deleted = k8s::DeletePod(client_, options_.namespace_name, instance_id, "", 0);
+  HUB_LOG(warn, "pod create failed; deleted any pod it made", {"pod", instance_id},
+          {"error", status.ToString()}, {"deleted", deleted.ok()});
+  return absl::UnavailableError(
+      fmt::format("cannot create pod {}: {}", instance_id, common::ToString(status.message())));
 }
 
 void KubernetesBackend::Stop(const std::string& instance_id, std::chrono::milliseconds grace) {

@@ -20,8 +20,13 @@
 //     (rate limits) wait until `image_pull_timeout`;
 //   - a terminated container or CrashLoopBackOff → kStartFailed before ready, kCrashed after,
 //     with the exit code; OOMKilled → kOutOfMemory;
-//   - Evicted (kubelet), Eviction API, taint-manager deletion or a NotReady node → kLost;
+//   - Evicted (kubelet), Eviction API, taint-manager deletion or a NotReady node → kLost,
+//     whenever it happens (also before the instance was reported ready), with the reason;
 //   - the pod deleted by someone else → kLost.
+// Bad answers from the API (malformed JSON, 5xx, unknown fields, stalled watches) never
+// stop the backend: the informer relists after them, a watch silent for `watch_idle_timeout`
+// is abandoned, and a create whose outcome is unknown (malformed answer, 5xx, transport
+// error) deletes the pod by name, so no pod runs that the hub does not track.
 // Logs are fetched before a finished pod is deleted (with a uid precondition), so `Logs`
 // works after the end. Usage comes from metrics.k8s.io (its CPU rate integrated into a
 // counter), falling back to the kubelet's /metrics/resource through the API server proxy.
@@ -70,8 +75,11 @@ struct KubernetesBackendOptions {
   std::string priority_class;
   // Monitor period (timeouts, /healthz checks), in real time.
   std::chrono::milliseconds monitor_interval{100};
-  // Watch settings (tests shorten them).
-  int watch_timeout_seconds = 300;
+  // Each pod watch asks the server to end it after this long (`timeoutSeconds`); it resumes.
+  std::chrono::seconds watch_timeout{300};
+  // A watch that sends no byte (not even a bookmark) for this long is abandoned and the pods
+  // are relisted: a stalled or half-open stream cannot hide pod changes for longer.
+  std::chrono::milliseconds watch_idle_timeout{360'000};
 };
 
 class KubernetesBackend final : public InstanceBackend {
@@ -131,6 +139,8 @@ private:
     common::Micros cpu_sampled_at = 0;
   };
 
+  // After a failed create: forgets the instance and deletes a pod the create may have made.
+  absl::Status CreateFailed(const std::string& instance_id, const absl::Status& status);
   void OnPodEvent(const k8s::WatchEvent& event);
   std::optional<InstanceObservation> Classify(Tracked& tracked, const nlohmann::json& pod)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
