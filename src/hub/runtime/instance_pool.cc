@@ -75,12 +75,15 @@ bool IsCrash(StopReason reason) {
          reason == StopReason::kLost || reason == StopReason::kUnhealthy;
 }
 
-// How an exit the pool did not ask for is recorded.
+// How an exit the pool did not ask for is recorded. A lost instance (evicted, its node gone,
+// deleted by someone else) is LOST whenever it happens: before it was ready too, since that
+// says nothing about the model, unlike a failed start.
 StopReason ReasonForExit(ExitCause cause, bool was_ready) {
   switch (cause) {
     case ExitCause::kOutOfMemory:
       return StopReason::kKilledForMemory;
     case ExitCause::kLost:
+      return StopReason::kLost;
     case ExitCause::kStopped:
       return was_ready ? StopReason::kLost : StopReason::kStartFailed;
     case ExitCause::kStartFailed:
