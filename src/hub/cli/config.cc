@@ -960,9 +960,8 @@ absl::Status FinalizeK8s(HubConfig& config) {
                                 k8s::kServiceAccountDir);
   }
   if (!loaded.ok()) {
-    return absl::Status(loaded.status().code(),
-                        fmt::format("k8s: {} (set k8s.kubeconfig, or run in a cluster)",
-                                    std::string(loaded.status().message())));
+    return {loaded.status().code(), fmt::format("k8s: {} (set k8s.kubeconfig, or run in a cluster)",
+                                                common::ToString(loaded.status().message()))};
   }
   k.client.config = *loaded;
   if (!config.k8s.token.empty()) {
