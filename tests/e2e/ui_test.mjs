@@ -39,7 +39,8 @@ if (!existsSync(chromium)) {
   console.error(`no browser at ${chromium}; install Debian's chromium (scripts/setup.sh)`);
   process.exit(1);
 }
-const require = createRequire(join(webDist, '..', 'package.json'));
+// playwright-core and axe-core come from the source tree's web/node_modules, wherever WEB_DIST is.
+const require = createRequire(join(source, 'web', 'package.json'));
 const { chromium: browserType } = require('playwright-core');
 
 const ADMIN = { username: 'root', password: 'root-password-123', email: 'root@example.org' };
@@ -168,6 +169,22 @@ async function checkAccessibility(page, name) {
   for (const r of result) a11yProblems.push(`${name}: ${r}`);
 }
 
+// At phone width nothing may make the page itself scroll sideways: wide tables scroll inside
+// their own box or turn into cards. Names the first elements that stick out.
+const layoutProblems = [];
+async function checkNoSideScroll(page, name) {
+  const overflow = await page.evaluate(() => {
+    const width = document.scrollingElement.scrollWidth;
+    if (width <= innerWidth) return null;
+    const wide = [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > innerWidth + 1)
+      .slice(0, 3)
+      .map((e) => `${e.tagName.toLowerCase()}${e.className ? `.${String(e.className).trim().split(/\s+/).join('.')}` : ''}`);
+    return `${width} px wide in a ${innerWidth} px window (${wide.join(', ')})`;
+  });
+  if (overflow) layoutProblems.push(`${name}: scrolls sideways at phone width: ${overflow}`);
+}
+
 // Desktop and phone screenshots of what the page shows now.
 async function shoot(page, name) {
   mkdirSync(output, { recursive: true });
@@ -178,7 +195,10 @@ async function shoot(page, name) {
   await page.evaluate(() => document.querySelectorAll('.toasts').forEach((t) => (t.style.display = 'none')));
   for (const [suffix, size] of [['desktop', DESKTOP], ['phone', PHONE]]) {
     await page.setViewportSize(size);
+    // From the top: a page scrolled by the test would draw the sticky header mid-picture.
+    await page.evaluate(() => window.scrollTo(0, 0));
     await sleep(150);
+    if (size === PHONE) await checkNoSideScroll(page, name);
     const file = join(output, `${name}-${suffix}.png`);
     await page.screenshot({ path: file, fullPage: !modal });
     shots.push(file);
@@ -721,6 +741,7 @@ async function phoneNavigation(hub) {
   await page.getByRole('link', { name: 'Start without an account' }).click();
   await page.getByTestId('personal-key').waitFor();
   await page.keyboard.press('Tab');
+  await checkNoSideScroll(page, 'phone-menu');
   await page.screenshot({ path: join(output, 'phone-menu-phone.png') });
   await context.close();
 }
@@ -755,10 +776,12 @@ async function main() {
       const t0 = Date.now();
       const before = consoleErrors.length;
       const problems = a11yProblems.length;
+      const layout = layoutProblems.length;
       try {
         await test(hub);
         assert.deepEqual(consoleErrors.slice(before), [], 'no console errors');
         assert.deepEqual(a11yProblems.slice(problems), [], 'no serious accessibility findings');
+        assert.deepEqual(layoutProblems.slice(layout), [], 'no sideways scrolling at phone width');
         console.log(`ok   ${name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (e) {
         failures.push(name);
