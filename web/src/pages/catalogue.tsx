@@ -140,8 +140,8 @@ export function ModelPage({ id }: { id: string }) {
             <Dl items={[
               ['Model id', <span class="mono">{m.id}</span>],
               ['Slug', d.slug],
-              ['Publication', <ExternalLink href={d.publication} />],
-              ['Source code', <ExternalLink href={d.source_code} />],
+              ['Publication', <ExternalLink href={d.publication} />, true],
+              ['Source code', <ExternalLink href={d.source_code} />, true],
               ['Target organisms', (d.target_organisms ?? []).join(', ') || null],
               ['Biomedical areas', (d.biomedical_areas ?? []).join(', ') || null],
               ['Cached results', m.details.cache_enabled ? 'Yes — molecules computed before come back at once' : 'No'],

@@ -259,19 +259,24 @@ export function ModelsAdminPage() {
       {models.data && items.length === 0 && <Empty title="No model matches." />}
       {items.length > 0 && (
         <div class="table-wrap">
-          <table class="stack">
+          <table class="stack models-table">
             <thead><tr><th scope="col">Enabled</th><th scope="col">Model</th><th scope="col">Resources</th><th scope="col">Mode</th><th scope="col">Cache</th><th scope="col">Updated</th><th scope="col"><span class="sr-only">Actions</span></th></tr></thead>
             <tbody>
               {items.map((m) => {
                 const r = m.details.k8s_resources;
                 return (
                   <tr key={m.id} data-model-id={m.id}>
-                    <td data-label="Enabled"><input type="checkbox" checked={m.enabled} onChange={() => toggle(m)} aria-label={`${m.id} enabled`} /></td>
-                    <td data-label="Model"><span class="mono">{m.id}</span><br /><span class="small muted">{m.details.identification_details?.title}</span></td>
+                    <td class="toggle-cell">
+                      <label class="toggle">
+                        <input type="checkbox" checked={m.enabled} onChange={() => toggle(m)} aria-label={`${m.id} enabled`} />
+                        <span class="toggle-text" aria-hidden="true">{m.enabled ? 'Enabled' : 'Disabled'}</span>
+                      </label>
+                    </td>
+                    <td data-label="Model" class="model-cell"><span class="mono">{m.id}</span><br /><span class="small muted">{m.details.identification_details?.title}</span></td>
                     <td data-label="Resources" class="small">CPU {r.cpu_request}–{r.cpu_limit ?? '∞'} m<br />Memory {r.memory_request}–{m.details.disable_memory_limit ? '∞' : r.memory_limit ?? '∞'} MiB</td>
                     <td data-label="Mode">{m.details.execution_mode}</td>
                     <td data-label="Cache">{m.details.cache_enabled ? 'Yes' : 'No'}</td>
-                    <td data-label="Updated" class="small">{formatDate(m.last_updated)}</td>
+                    <td data-label="Updated" class="small date">{formatDate(m.last_updated)}</td>
                     <td class="actions">
                       <Button kind="ghost" onClick={() => setForm({ f: { id: m.id, enabled: m.enabled, details: m.details, last_updated: m.last_updated }, creating: false })} aria-label={`Edit ${m.id}`}>Edit</Button>
                       <Button kind="ghost" onClick={() => confirm.ask(`Clear the cache of ${m.id}?`, 'Every cached result of this model is deleted; later requests compute them again.', 'Clear the cache', async () => {

@@ -48,7 +48,7 @@ export function RequestTable({ items, showUser, onCancel }: { items: WorkRequest
               <td data-label="Request"><Link href={`/requests/${r.id}`}>#{r.id}</Link></td>
               <td data-label="Model" class="mono">{r.model_id}</td>
               {showUser && <td data-label="User" class="mono small">{r.user_id.slice(0, 8)}</td>}
-              <td data-label="Submitted">{formatDate(r.request_date)}</td>
+              <td data-label="Submitted" class="date">{formatDate(r.request_date)}</td>
               <td data-label="Rows">{r.input_size.toLocaleString('en')}</td>
               <td data-label="Status"><StatusPill status={r.request_status} /></td>
               <td data-label="Progress"><ProgressCell r={r} /></td>
@@ -112,7 +112,7 @@ function ResultsTable({ id, status, version }: { id: string; status: string; ver
             <tr>
               <th scope="col">#</th>
               <th scope="col" class="col-input">Input</th>
-              {page.columns.map((c) => <th scope="col" key={c}>{c}</th>)}
+              {page.columns.map((c) => <th scope="col" class="num" key={c}>{c}</th>)}
             </tr>
           </thead>
           <tbody>

@@ -31,7 +31,7 @@ function PreviewTable({ preview, rejected }: { preview: Preview; rejected?: bool
             <tr key={r.line} class={r.problem ? 'row-bad' : ''}>
               <td>{r.line}</td>
               {preview.columns.map((_, i) => <td key={i} class={i === preview.smilesColumn ? 'mono' : ''} title={r.cells[i]}>{r.cells[i] ?? ''}</td>)}
-              <td>{r.problem ? <span class="bad">✗ {r.problem}</span> : <span class="good">✓ looks fine</span>}</td>
+              <td class="check">{r.problem ? <span class="bad">✗ {r.problem}</span> : <span class="good">✓ looks fine</span>}</td>
             </tr>
           ))}
         </tbody>

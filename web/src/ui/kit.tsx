@@ -288,11 +288,12 @@ export function Pager({ offset, limit, total, onChange }: {
   );
 }
 
-export function Dl({ items }: { items: [string, ComponentChildren][] }) {
+// A definition grid; an item whose third element is true takes a whole row (long links).
+export function Dl({ items }: { items: [string, ComponentChildren, boolean?][] }) {
   return (
     <dl class="dl">
-      {items.map(([k, v]) => (
-        <div key={k}>
+      {items.map(([k, v, wide]) => (
+        <div key={k} class={wide ? 'dl-wide' : undefined}>
           <dt>{k}</dt>
           <dd>{v ?? '—'}</dd>
         </div>
