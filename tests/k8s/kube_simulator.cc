@@ -713,10 +713,7 @@ std::optional<http::Response> Gate(State& s, const http::Request& request) {
   return std::nullopt;
 }
 
-http::Response Dispatch(const StatePtr& state, http::Request& request) {
-  if (auto rejected = Gate(*state, request); rejected.has_value()) {
-    return *rejected;
-  }
+http::Response Serve(const StatePtr& state, http::Request& request) {
   auto api = ParsePath(request.path);
   const ResourceInfo* info = api.has_value() ? FindResource(api->resource) : nullptr;
   if (api.has_value() && api->group == "metrics.k8s.io") {
@@ -756,6 +753,185 @@ http::Response Dispatch(const StatePtr& state, http::Request& request) {
     default:
       return StatusResponse(405, "MethodNotAllowed", "the server does not allow this method");
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Injected bad answers
+
+bool IsWatch(const http::Request& request, const std::optional<ApiPath>& api) {
+  std::string watch = Query(request, "watch");
+  return request.method == http::Method::kGet && api.has_value() && api->name.empty() &&
+         (watch == "true" || watch == "1");
+}
+
+// The fault of the first rule that matches `request`, consuming one of its calls.
+std::optional<ResponseFault> TakeFault(State& s, const http::Request& request) {
+  auto api = ParsePath(request.path);
+  bool watch = IsWatch(request, api);
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (FaultRule& rule : s.faults) {
+    bool method_ok =
+        rule.route.method.empty() || rule.route.method == http::MethodName(request.method);
+    bool matches = rule.left > 0 && api.has_value() && api->resource == rule.route.resource &&
+                   method_ok && rule.route.watch == watch;
+    if (matches) {
+      --rule.left;
+      ++s.faults_served;
+      return rule.fault;
+    }
+  }
+  return std::nullopt;
+}
+
+// Fields, a condition and a container-status member that no API version defines.
+void AddUnknownFields(json& object) {
+  if (!object.is_object()) {
+    return;
+  }
+  object["simFutureField"] = {{"nested", {1, 2, 3}}, {"text", "not in any schema"}};
+  if (object.contains("metadata") && object["metadata"].is_object()) {
+    object["metadata"]["simFutureMeta"] = {{"a", nullptr}};
+  }
+  if (object.contains("spec") && object["spec"].is_object()) {
+    object["spec"]["simFutureSpec"] = json::array({true, "x"});
+  }
+  if (object.contains("status") && object["status"].is_object()) {
+    json& status = object["status"];
+    status["simFutureStatus"] = 7.5;
+    if (status.contains("conditions") && status["conditions"].is_array()) {
+      status["conditions"].push_back(
+          {{"type", "SimFutureCondition"}, {"status", "True"}, {"simExtra", 1}});
+    }
+    if (status.contains("containerStatuses") && status["containerStatuses"].is_array()) {
+      for (json& container : status["containerStatuses"]) {
+        container["simFutureMember"] = {{"k", "v"}};
+      }
+    }
+  }
+  if (object.contains("items") && object["items"].is_array()) {
+    for (json& item : object["items"]) {
+      AddUnknownFields(item);
+    }
+  }
+}
+
+// A watch event line, or any JSON document, with unknown fields added; other text unchanged.
+std::string WithUnknownFields(std::string_view text) {
+  json doc = json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    return std::string(text);
+  }
+  if (doc.contains("type") && doc.contains("object")) {
+    doc["simFutureEventField"] = "x";
+    AddUnknownFields(doc["object"]);
+  } else {
+    AddUnknownFields(doc);
+  }
+  return doc.dump();
+}
+
+// Passes a watch stream through, garbling it (`kMalformedJson`) or decorating each complete
+// event line with unknown fields (`kUnknownFields`).
+class FaultyStream final : public http::BodyStream {
+public:
+  FaultyStream(std::shared_ptr<http::BodyStream> inner, ResponseFault fault)
+      : inner_(std::move(inner)), fault_(fault) {}
+
+  http::StreamStep Next(std::string& out) override {
+    if (fault_ == ResponseFault::kMalformedJson && !garbled_) {
+      garbled_ = true;
+      out = "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Pod\",,\"metadata\":}}\n";
+      return http::StreamStep::Data();
+    }
+    std::string chunk;
+    http::StreamStep step = inner_->Next(chunk);
+    if (step.kind != http::StreamStep::Kind::kData || fault_ != ResponseFault::kUnknownFields) {
+      out = std::move(chunk);
+      return step;
+    }
+    // Whole lines are decorated; a partial line (a cut) is passed on as it is.
+    size_t start = 0;
+    while (start < chunk.size()) {
+      size_t newline = chunk.find('\n', start);
+      if (newline == std::string::npos) {
+        out += chunk.substr(start);
+        break;
+      }
+      out += WithUnknownFields(std::string_view(chunk).substr(start, newline - start)) + "\n";
+      start = newline + 1;
+    }
+    return step;
+  }
+
+  void Cancel() override { inner_->Cancel(); }
+
+private:
+  std::shared_ptr<http::BodyStream> inner_;
+  ResponseFault fault_;
+  bool garbled_ = false;
+};
+
+// A watch that never sends a byte of its body: a half-open connection, as the client sees it.
+class StalledStream final : public http::BodyStream {
+public:
+  explicit StalledStream(StatePtr state) : state_(std::move(state)) {}
+
+  http::StreamStep Next(std::string& /*out*/) override {
+    if (cancelled_ || state_->stopping) {
+      return http::StreamStep::End();
+    }
+    return http::StreamStep::Wait(std::chrono::milliseconds(50));
+  }
+
+  void Cancel() override { cancelled_ = true; }
+
+private:
+  StatePtr state_;
+  std::atomic<bool> cancelled_{false};
+};
+
+http::Response ApplyFault(const StatePtr& state, http::Request& request, ResponseFault fault) {
+  switch (fault) {
+    case ResponseFault::kInternalError:
+      return StatusResponse(500, "InternalError",
+                            "an error on the server (\"injected\") has prevented the request "
+                            "from succeeding");
+    case ResponseFault::kUnavailable: {
+      http::Response response = StatusResponse(
+          503, "ServiceUnavailable", "the server is currently unable to handle the request");
+      response.headers.Set("Retry-After", "1");
+      return response;
+    }
+    case ResponseFault::kStalledWatch: {
+      http::Response response;
+      response.headers.Set("Content-Type", "application/json");
+      response.stream = std::make_shared<StalledStream>(state);
+      return response;
+    }
+    case ResponseFault::kMalformedJson:
+    case ResponseFault::kUnknownFields:
+      break;
+  }
+  http::Response response = Serve(state, request);
+  if (response.stream != nullptr) {
+    response.stream = std::make_shared<FaultyStream>(response.stream, fault);
+  } else if (fault == ResponseFault::kMalformedJson) {
+    response.body = response.body.size() > 1 ? response.body.substr(0, response.body.size() / 2)
+                                             : std::string("{");
+  } else {
+    response.body = WithUnknownFields(response.body);
+  }
+  return response;
+}
+
+http::Response Dispatch(const StatePtr& state, http::Request& request) {
+  if (auto rejected = Gate(*state, request); rejected.has_value()) {
+    return *rejected;
+  }
+  if (auto fault = TakeFault(*state, request); fault.has_value()) {
+    return ApplyFault(state, request, *fault);
+  }
+  return Serve(state, request);
 }
 
 }  // namespace
@@ -1063,6 +1239,15 @@ void KubeSimulator::ThrottleForTest(int count, int retry_after_seconds) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->throttle_left = count;
   state_->throttle_retry_after = retry_after_seconds;
+}
+
+void KubeSimulator::InjectFaultForTest(const FaultRoute& route, ResponseFault fault, int count) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->faults.push_back({route, fault, count});
+}
+
+int KubeSimulator::faults_served() const {
+  return state_->faults_served.load();
 }
 
 void KubeSimulator::RotateTokenForTest(const std::string& token) {

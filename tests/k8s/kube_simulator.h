@@ -8,7 +8,8 @@
 // ../shared/reference/kubernetes.md §6.4: one global resourceVersion; list + watch with a
 // bounded history (an older resourceVersion gets an ERROR 410 event, or HTTP 410), bookmarks,
 // timeoutSeconds, selector transitions; 409 on stale PUTs and uid preconditions; Status
-// objects on every error; bearer-token auth (401); injected 429s with Retry-After.
+// objects on every error; bearer-token auth (401); injected 429s with Retry-After; injected
+// bad answers (malformed JSON, 500, 503, unknown fields, stalled watches) on chosen routes.
 //
 // Controllers run on a thread every few milliseconds against a `ManualClock` the test
 // drives: a scheduler (requests-based fit, Unschedulable with the real message format,
@@ -63,6 +64,25 @@ enum class ImageFault {
   kRateLimited,   // ErrImagePull "toomanyrequests"
   kCrashOnStart,  // the container exits 1 at once
   kOomOnStart,    // the container is OOMKilled (137) at once
+};
+
+// A bad answer served on a route (`InjectFaultForTest`).
+enum class ResponseFault {
+  kMalformedJson,  // the call is carried out; its body is cut in half (a watch: a line that is
+                   // not JSON comes first)
+  kInternalError,  // 500 InternalError; the call is not carried out
+  kUnavailable,    // 503 ServiceUnavailable with Retry-After: 1; the call is not carried out
+  kUnknownFields,  // the call is carried out; every object (and watch event) carries fields,
+                   // conditions and container-status members no API version defines
+  kStalledWatch,   // watches only: 200 and headers, then nothing while the connection stays open
+};
+
+// Which calls a fault hits: those on `resource` (plural, "pods"), with `method` ("GET", "POST",
+// ...; empty for any), and watches only (`watch`) or every call but watches.
+struct FaultRoute {
+  std::string resource;
+  std::string method;
+  bool watch = false;
 };
 
 class KubeSimulator final {
@@ -124,6 +144,13 @@ public:
 
   // The next `count` API calls get 429 with `Retry-After: <seconds>`.
   void ThrottleForTest(int count, int retry_after_seconds);
+
+  // The next `count` calls on `route` get `fault` instead of (or on top of) their answer. Rules
+  // add up; the first rule with calls left that matches a call is used.
+  void InjectFaultForTest(const FaultRoute& route, ResponseFault fault, int count);
+
+  // Injected faults served so far.
+  int faults_served() const;
 
   // Replaces the accepted token (the old one gets 401).
   void RotateTokenForTest(const std::string& token);

@@ -57,6 +57,13 @@ struct PodRuntime {
   std::chrono::steady_clock::time_point started_real;
 };
 
+// One `InjectFaultForTest` rule.
+struct FaultRule {
+  FaultRoute route;
+  ResponseFault fault = ResponseFault::kInternalError;
+  int left = 0;
+};
+
 class KubeSimulator::State {
 public:
   State(SimulatorOptions options, common::ManualClock& clock);
@@ -72,6 +79,8 @@ public:
   std::atomic<bool> stopping{false};
   int throttle_left = 0;
   int throttle_retry_after = 1;
+  std::vector<FaultRule> faults;
+  std::atomic<int> faults_served{0};
   std::string token;
   std::atomic<std::int64_t> api_calls{0};
   std::deque<std::string> request_log;  // "VERB path", bounded; guarded by `mu`
