@@ -5,15 +5,41 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "hub/common/status_macros.h"
+
 namespace hub::common {
 namespace {
 
-std::string Digest(const EVP_MD* md, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), out.data(), &size, md, nullptr);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(out.data()), size));
-}
+// A digest algorithm fetched once, and one context per thread for it. OpenSSL 3 looks an
+// algorithm up (under a lock) and allocates a context on every `EVP_Digest(..., EVP_md5())`;
+// the hub hashes every input row, so both are kept.
+class Hasher {
+public:
+  explicit Hasher(const char* algorithm)
+      : md_(EVP_MD_fetch(nullptr, algorithm, nullptr)), ctx_(EVP_MD_CTX_new()) {}
+
+  ~Hasher() {
+    EVP_MD_CTX_free(ctx_);
+    EVP_MD_free(md_);
+  }
+
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  std::string Hex(std::string_view data) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    unsigned int size = 0;
+    bool ok = md_ != nullptr && ctx_ != nullptr && EVP_DigestInit_ex2(ctx_, md_, nullptr) == 1 &&
+              EVP_DigestUpdate(ctx_, data.data(), data.size()) == 1 &&
+              EVP_DigestFinal_ex(ctx_, out.data(), &size) == 1;
+    HUB_CHECK(ok);
+    return HexEncode(std::string_view(reinterpret_cast<const char*>(out.data()), size));
+  }
+
+private:
+  EVP_MD* md_;
+  EVP_MD_CTX* ctx_;
+};
 
 int Base64Value(char c) {
   if (c >= 'A' && c <= 'Z') {
@@ -103,11 +129,13 @@ std::optional<std::string> Base64Decode(std::string_view text) {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  return Digest(EVP_sha256(), data);
+  thread_local Hasher hasher("SHA256");
+  return hasher.Hex(data);
 }
 
 std::string Md5Hex(std::string_view data) {
-  return Digest(EVP_md5(), data);
+  thread_local Hasher hasher("MD5");
+  return hasher.Hex(data);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
