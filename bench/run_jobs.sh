@@ -5,7 +5,7 @@
 # peak memory for a 1,000,000-row request.
 #
 #   bench/run_jobs.sh [--build DIR] [--molecules N] [--big-rows N] [--big-repeat]
-#                     [--threads T] [--chunks-per-instance C] [--api-seconds S]
+#                     [--threads T] [--chunks-per-instance C] [--api-seconds S] [--repeat R]
 #
 # --build                build directory with src/hub/cli/ersilia-hub and bench/http_load
 #                        (default ./build)
@@ -20,6 +20,8 @@
 # --chunks-per-instance  chunks the instance runs at once, and the model-server's concurrent
 #                        clients (default 2)
 # --api-seconds          duration of the submit-and-poll phase (default 10)
+# --repeat               runs of the hub end to end, its two baselines (taking turns) and the
+#                        cached resubmission; the table shows medians (default 3)
 #
 # bench/jobs/jobs_benchmark.py does the work (its docstring describes every phase). The table
 # also goes to bench/results/jobs-<time>.txt, the raw numbers to jobs-<time>.json beside it.
@@ -31,7 +33,7 @@ extra=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build) build="$2"; shift 2 ;;
-    --molecules|--big-rows|--threads|--chunks-per-instance|--api-seconds)
+    --molecules|--big-rows|--threads|--chunks-per-instance|--api-seconds|--repeat)
       extra+=("$1" "$2"); shift 2 ;;
     --big-repeat) extra+=("$1"); shift ;;
     -h|--help) sed -n '2,25p' "$0"; exit 0 ;;

@@ -10,14 +10,16 @@ Phases, each against a hub started here (`ersilia-hub serve`, embedded SQLite de
 temporary data directory, one eos3b5e instance with T compute threads taking C chunks at once):
 
   1. e2e       the input uploaded as CSV, waited for (status polled every 100 ms) and its CSV
-               result downloaded: molecules per second, end to end;
+               result downloaded: molecules per second, end to end; repeated --repeat times,
+               each run followed by a run of the two baselines of phase 5 (taking turns keeps
+               a change in the machine's speed from favouring one side); medians reported;
   2. e2e+cache the same rows submitted by an account that opts in (the rows are written to the
                shared result cache as they are computed);
-  3. cached    the same rows again: every row comes from the cache;
+  3. cached    the same rows again, --repeat times: every row comes from the cache;
   4. api       submit-and-poll: client processes each submit a 10-molecule request (molecules
                phase 2 cached, so this is the API, intake and store path, not the model), then
                poll it until it ends; API requests per second;
-  5. baseline  `ersilia-hub model-server` alone (bench/http_load: T threads, C clients,
+  5. baseline  (in turns with phase 1) `ersilia-hub model-server` alone (bench/http_load: T threads, C clients,
                1000-molecule chunks over keep-alive HTTP), then the plain Python RDKit script
                (bench/python/model_baseline.py, one process);
   6. big       a fresh hub takes one request of --big-rows rows, made distinct by suffixing
@@ -392,6 +394,11 @@ def measure_big(args, smiles, work):
         hub.stop()
 
 
+def median_run(runs, key):
+    """The run with the median `key` (the lower middle one of an even count)."""
+    return sorted(runs, key=lambda r: r[key])[(len(runs) - 1) // 2]
+
+
 def reset_peak(pid):
     with open(f"/proc/{pid}/clear_refs", "w") as f:
         f.write("5")
@@ -412,7 +419,9 @@ def measure(args):
     work = tempfile.mkdtemp(prefix="jobs-bench-")
     smiles = read_smiles(args.input, args.molecules)
     report = {"molecules": len(smiles), "threads": args.threads,
-              "chunks_per_instance": args.chunks_per_instance, "load": [load_average()]}
+              "chunks_per_instance": args.chunks_per_instance, "load": [load_average()],
+              "repeat": args.repeat,
+              "runs": {"e2e": [], "model_server": [], "python": [], "cached": []}}
     try:
         hub = Hub(args.binary, tempfile.mkdtemp(dir=work, prefix="hub-"), args.threads,
                   args.chunks_per_instance)
@@ -420,12 +429,21 @@ def measure(args):
             log("warming up")
             warm(hub, smiles)
             reset_peak(hub.pid)
-            log(f"e2e: {len(smiles)} rows")
-            report["e2e"] = phase("e2e", run_request(hub, smiles, False))
+            # The hub and its peers take turns, so that a change in the machine's speed (other
+            # load, a noisy neighbour of the VM) affects both sides of each ratio alike.
+            for r in range(args.repeat):
+                log(f"repeat {r + 1}/{args.repeat}: e2e, {len(smiles)} rows")
+                report["runs"]["e2e"].append(phase("e2e", run_request(hub, smiles, False)))
+                log("model-server alone")
+                report["runs"]["model_server"].append(
+                    phase("model_server", model_server_alone(args)))
+                log("Python baseline")
+                report["runs"]["python"].append(phase("python", python_baseline(args)))
             log("e2e writing the cache")
             report["e2e_cache_write"] = phase("e2e_cache_write", run_request(hub, smiles, True))
-            log("cached resubmission")
-            report["cached"] = phase("cached", run_request(hub, smiles, True))
+            for r in range(args.repeat):
+                log(f"cached resubmission {r + 1}/{args.repeat}")
+                report["runs"]["cached"].append(phase("cached", run_request(hub, smiles, True)))
             log("submit-and-poll")
             api = measure_api(hub, smiles[:10], args.api_clients, args.api_seconds)
             report["api"] = phase("api", api)
@@ -433,11 +451,10 @@ def measure(args):
         finally:
             hub.stop()
         report["load"].append(load_average())
-        log("model-server alone")
-        report["model_server"] = phase("model_server", model_server_alone(args))
-        log("Python baseline")
-        report["python"] = phase("python", python_baseline(args))
-        report["load"].append(load_average())
+        report["e2e"] = median_run(report["runs"]["e2e"], "total_s")
+        report["model_server"] = median_run(report["runs"]["model_server"], "seconds")
+        report["python"] = median_run(report["runs"]["python"], "seconds")
+        report["cached"] = median_run(report["runs"]["cached"], "total_s")
         log(f"big request: {args.big_rows} rows")
         report["big"] = phase("big", measure_big(args, smiles, work))
         report["load"].append(load_average())
@@ -465,6 +482,10 @@ def table(report, args):
         f"threads, {report['chunks_per_instance']} chunks at once; model-server alone with the "
         f"same threads and as many clients",
         f"# hub: {args.binary}{' (' + args.label + ')' if args.label else ''}",
+        f"# {report['repeat']} repeats, taking turns; each row below is the median run; e2e / "
+        f"model-server alone per repeat: "
+        + ", ".join(f"{ms['seconds'] / e['total_s']:.2f}x" for e, ms in
+                    zip(report["runs"]["e2e"], report["runs"]["model_server"])),
         "",
         f"{'measurement':<34}{'rows':>9}{'seconds':>9}{'mol/s':>10}  notes",
     ]
@@ -528,6 +549,9 @@ def main():
     parser.add_argument("--chunks-per-instance", type=int, default=2)
     parser.add_argument("--python", default="/usr/bin/python3",
                         help="the Python with python3-rdkit, for the Python baseline")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of the e2e, model-server, Python and cached phases, taking "
+                             "turns; the table shows medians")
     parser.add_argument("--api-clients", type=int, default=4)
     parser.add_argument("--api-seconds", type=float, default=10)
     parser.add_argument("--warm-requests", type=int, default=16,
