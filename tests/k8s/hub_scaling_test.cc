@@ -220,7 +220,7 @@ TEST_P(HubScalingTest, IdleNodeIsCordonedDrainedThroughEvictionAndRemoved) {
 
 TEST_P(HubScalingTest, OnlyTheNodeOfTheIdleInstanceGoesWhileTheOtherRunsALongRequest) {
   sim_->AddMachineDeployment("default", kGroup, 0, 8000, 1024, 0);
-  StartScalingHub({"jobs.chunk_rows=100"});
+  StartScalingHub({"jobs.chunk_rows=50"});
   OnePodPerNode("eos3b5e");
   OnePodPerNode("eos3zur");
   std::string key = AnonymousHeader();
