@@ -290,6 +290,27 @@ TEST_F(InstancePoolTest, InstanceNotReadyInTimeIsStoppedAsAStartFailure) {
   EXPECT_THAT(sink_.KindsOf(id), ElementsAre("STARTING", "START_FAILED"));
 }
 
+TEST_F(InstancePoolTest, InstanceLostBeforeReadyIsLostNotAStartFailure) {
+  MakePool();
+  auto waiting = AcquireAsync("eos3b5e");
+  std::string first = backend_.WaitForStart(1);
+
+  // Evicted after the cluster called it ready, before the pool heard so.
+  backend_.Exit(first, "eos3b5e", ExitCause::kLost, "Evicted: The node was low on memory.");
+  std::string replacement = backend_.WaitForStart(2);
+  backend_.Ready(replacement, "eos3b5e");
+  absl::StatusOr<InstanceLease> lease = waiting.get();
+
+  EXPECT_TRUE(lease.ok()) << lease.status();
+  EXPECT_THAT(sink_.KindsOf(first), ElementsAre("STARTING", "CRASHED"));
+  std::string reason;
+  for (const InstanceEvent& e : sink_.events()) {
+    reason = e.instance_id == first && e.kind == InstanceEventKind::kCrashed ? e.reason : reason;
+  }
+  EXPECT_EQ(reason, "LOST");
+  EXPECT_EQ(sink_.Count(InstanceEventKind::kStartFailed), 0);
+}
+
 TEST_F(InstancePoolTest, CrashWhileInUseFailsTheCallAndStartsAReplacement) {
   MakePool();
   InstanceLease lease = AcquireStarting("eos3b5e", 1);
