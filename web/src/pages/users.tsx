@@ -115,7 +115,7 @@ export function UsersPage({ username }: { username: string | null }) {
                   <td data-label="Name">{[u.first_name, u.last_name].filter(Boolean).join(' ') || '—'}</td>
                   <td data-label="Email" class="wide">{u.email ?? '—'}</td>
                   <td data-label="Permissions" class="small wide">{u.permissions ? u.permissions.join(', ') || 'none' : '—'}</td>
-                  <td data-label="Signed up" class="small date">{formatDate(u.sign_up_date)}</td>
+                  <td data-label="Signed up" class="small">{formatDate(u.sign_up_date)}</td>
                   <td class="actions">
                     <Button kind="ghost" onClick={() => setPerm(u)} aria-label={`Permissions of ${u.username}`}>Permissions</Button>
                     <Button kind="ghost" onClick={() => setPw(u)} aria-label={`New password for ${u.username}`}>New password</Button>
