@@ -95,10 +95,8 @@ absl::StatusOr<CsvLayout> ParseCsvLayout(std::string_view text) {
       fmt::format("unknown CSV layout '{}': use ersilia or hub", text));
 }
 
-ResultReader::ResultReader(blob::BlobStore& blobs,
-                           const WorkRequestRecord& request,
-                           ResultOptions options)
-    : blobs_(blobs), request_(request), options_(std::move(options)) {}
+ResultReader::ResultReader(blob::BlobStore& blobs, WorkRequestRecord request, ResultOptions options)
+    : blobs_(blobs), request_(std::move(request)), options_(options) {}
 
 ResultReader::~ResultReader() = default;
 

@@ -82,7 +82,7 @@ public:
   ResultReader& operator=(const ResultReader&) = delete;
 
 private:
-  ResultReader(blob::BlobStore& blobs, const WorkRequestRecord& request, ResultOptions options);
+  ResultReader(blob::BlobStore& blobs, WorkRequestRecord request, ResultOptions options);
 
   struct Source;
 
