@@ -23,8 +23,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && common::ToLower(a) == common::ToLower(b);
 }
 
-absl::Status Unauthenticated(std::string message) {
-  return absl::UnauthenticatedError(std::move(message));
+absl::Status Unauthenticated(const std::string& message) {
+  return absl::UnauthenticatedError(message);
 }
 
 absl::StatusOr<PresentedCredential> ParseBearer(std::string_view value) {

@@ -21,7 +21,7 @@ constexpr size_t kMaxLoginPassword = 256;
 }  // namespace
 
 SessionService::SessionService(SessionServiceDeps deps, SessionOptions options)
-    : deps_(deps), options_(std::move(options)), cache_(options_.cache_size) {}
+    : deps_(deps), options_(options), cache_(options_.cache_size) {}
 
 std::chrono::milliseconds SessionService::MaxAge(AuthType type) const {
   return type == AuthType::kErsiliaAnonymous ? options_.anonymous_max_age : options_.user_max_age;
