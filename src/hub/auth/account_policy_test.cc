@@ -6,7 +6,7 @@ namespace hub::auth {
 namespace {
 
 std::string MessageOf(const absl::Status& status) {
-  return std::string(status.message());
+  return std::string{status.message()};
 }
 
 TEST(AccountPolicyTest, Usernames) {

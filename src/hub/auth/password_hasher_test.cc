@@ -80,15 +80,17 @@ TEST(PasswordHasherTest, HashesBeyondTheLimitQueueAndAllFinish) {
   PasswordHasher hasher(options);
   std::atomic<int> ok{0};
 
+  constexpr int kThreads = 4;
   std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) {
+  threads.reserve(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&hasher, &ok] { ok += hasher.Hash("queued password").ok() ? 1 : 0; });
   }
   for (auto& t : threads) {
     t.join();
   }
 
-  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(ok.load(), kThreads);
 }
 
 }  // namespace
