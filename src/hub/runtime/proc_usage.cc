@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -23,7 +24,8 @@ absl::StatusOr<ResourceUsage> ReadProcessUsage(pid_t pid) {
   }
   std::istringstream fields(line.substr(close + 2));
   std::string field;
-  unsigned long long utime = 0, stime = 0;
+  std::uint64_t utime = 0;
+  std::uint64_t stime = 0;
   // After the name: state(3) ... utime(14) stime(15).
   for (int index = 3; index <= 15 && fields >> field; ++index) {
     if (index == 14) {
@@ -33,14 +35,14 @@ absl::StatusOr<ResourceUsage> ReadProcessUsage(pid_t pid) {
     }
   }
   ResourceUsage usage;
-  static const long ticks = sysconf(_SC_CLK_TCK);
+  static const std::int64_t ticks = sysconf(_SC_CLK_TCK);
   usage.cpu_seconds = static_cast<double>(utime + stime) / static_cast<double>(ticks);
 
   std::ifstream status(fmt::format("/proc/{}/status", pid));
   while (std::getline(status, line)) {
     std::istringstream words(line);
     std::string key;
-    long long kib = 0;
+    std::int64_t kib = 0;
     words >> key >> kib;
     if (key == "VmRSS:") {
       usage.memory_bytes = kib * 1024;
