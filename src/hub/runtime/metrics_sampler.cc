@@ -10,7 +10,7 @@
 namespace hub::runtime {
 namespace {
 
-constexpr std::int64_t kMiB = 1024 * 1024;
+constexpr std::int64_t kMiB = std::int64_t{1024} * 1024;
 
 }  // namespace
 
