@@ -38,7 +38,7 @@ struct Column {
 };
 
 // Static description of a model: identity, columns in published order, and its card.
-struct ModelInfo {
+struct ModelInfo {   // NOLINT(bugprone-exception-escape): only json's free may throw (bad_alloc)
   std::string id;    // e.g. "eos3b5e"
   std::string slug;  // e.g. "molecular-weight"
   std::vector<Column> columns;

@@ -15,7 +15,7 @@ namespace {
 
 std::string PythonFloat(double value) {
   char buffer[kMaxNumberBytes];
-  return std::string(buffer, WritePythonFloat(buffer, value));
+  return {buffer, WritePythonFloat(buffer, value)};
 }
 
 TEST(NumberWriterTest, WritesPythonReprLayouts) {
