@@ -172,6 +172,7 @@ private:
 
 std::vector<std::string> Names(const std::vector<std::string_view>& names, bool lowercase) {
   std::vector<std::string> result;
+  result.reserve(names.size());
   for (std::string_view name : names) {
     result.push_back(lowercase ? common::ToLower(name) : std::string(name));
   }
@@ -201,6 +202,7 @@ absl::StatusOr<ModelPtr> NewDatamolDescriptorsModel(ModelInfo info,
 
 absl::StatusOr<ModelPtr> NewEStateCountsModel(ModelInfo info, const ModelResources&) {
   std::vector<std::string> names;
+  names.reserve(descriptors::EStateAtomTypes::kNumTypes);
   for (int i = 0; i < descriptors::EStateAtomTypes::kNumTypes; ++i) {
     names.push_back(fmt::format("feature_{:02d}", i));
   }

@@ -1,12 +1,19 @@
 #include "hub/models/number_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace hub::models {
 namespace {
+
+// Writes `text` (no terminating NUL) at `out`; returns the end.
+char* Append(char* out, std::string_view text) {
+  return std::copy(text.begin(), text.end(), out);
+}
 
 // Lays out the significant `digits` (no dot) whose first digit has decimal exponent
 // `exponent` in fixed notation with at least one fractional digit.
@@ -57,27 +64,24 @@ char* ScientificLayout(char* out, const char* digits, int count, int exponent) {
 
 char* WritePythonFloat(char* out, double value) {
   if (std::isnan(value)) {
-    std::memcpy(out, "nan", 3);
-    return out + 3;
+    return Append(out, "nan");
   }
   if (std::signbit(value)) {
     *out++ = '-';
     value = -value;
   }
   if (std::isinf(value)) {
-    std::memcpy(out, "inf", 3);
-    return out + 3;
+    return Append(out, "inf");
   }
   if (value == 0.0) {
-    std::memcpy(out, "0.0", 3);
-    return out + 3;
+    return Append(out, "0.0");
   }
 
   // Shortest round-trip digits from to_chars' scientific form "d.ddde[+-]xx".
   char buffer[kMaxNumberBytes];
   char* end =
       std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific).ptr;
-  char digits[20];
+  char digits[20] = {};  // to_chars always writes a digit; zeroed so none is read unset
   int count = 0;
   const char* p = buffer;
   for (; p < end && *p != 'e'; ++p) {
@@ -96,8 +100,7 @@ char* WritePythonFloat(char* out, double value) {
 
 char* WriteJsonFloat(char* out, double value) {
   if (!std::isfinite(value)) {
-    std::memcpy(out, "null", 4);
-    return out + 4;
+    return Append(out, "null");
   }
   return WritePythonFloat(out, value);
 }

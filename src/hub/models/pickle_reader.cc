@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <system_error>
@@ -157,8 +158,9 @@ absl::StatusOr<std::vector<Value>> PickleMachine::PopToMark() {
   if (mark == 0) {
     return Error("no mark on the stack");
   }
-  std::vector<Value> items(std::make_move_iterator(stack_.begin() + mark),
-                           std::make_move_iterator(stack_.end()));
+  std::vector<Value> items(
+      std::make_move_iterator(stack_.begin() + static_cast<std::ptrdiff_t>(mark)),
+      std::make_move_iterator(stack_.end()));
   stack_.resize(mark - 1);
   return items;
 }

@@ -102,8 +102,9 @@ const std::vector<std::string_view> kStructuralAlertSmarts = {
     "[SiR0,CR0](c1ccccc1)(c2ccccc2)(c3ccccc3)",
     "O1CCCCC1OC2CCC3CCCCC3C2",
     "N=[CR0][N,n,O,S]",
-    "[cR2]1[cR2][cR2]([Nv3X3,Nv4X4])[cR2][cR2][cR2]1"
-    "[cR2]2[cR2][cR2][cR2]([Nv3X3,Nv4X4])[cR2][cR2]2",
+    // One SMARTS, split over two lines.
+    std::string_view{"[cR2]1[cR2][cR2]([Nv3X3,Nv4X4])[cR2][cR2][cR2]1"
+                     "[cR2]2[cR2][cR2][cR2]([Nv3X3,Nv4X4])[cR2][cR2]2"},
     "C=[C!r]C#N",
     "[cR2]1[cR2]c([N+0X3R0,nX3R0])c([N+0X3R0,nX3R0])[cR2][cR2]1",
     "[cR2]1[cR2]c([N+0X3R0,nX3R0])[cR2]c([N+0X3R0,nX3R0])[cR2]1",
