@@ -15,7 +15,7 @@ std::string Upstream(const std::string& scheme, const nlohmann::json& session) {
 }
 
 std::string MessageOf(const absl::StatusOr<PresentedCredential>& parsed) {
-  return std::string(parsed.status().message());
+  return std::string{parsed.status().message()};
 }
 
 TEST(CredentialsTest, AcceptsBearerTokensAndApiKeys) {
