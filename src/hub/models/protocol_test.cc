@@ -7,6 +7,7 @@
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
+#include "hub/common/strings.h"
 #include "hub/models/registry.h"
 
 namespace hub::models {
@@ -45,7 +46,7 @@ std::string ParseError(std::string_view body) {
   auto request = ParseRunBody(body);
   EXPECT_FALSE(request.ok()) << body.substr(0, 80);
   EXPECT_EQ(request.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(request.status().message());
+  return common::ToString(request.status().message());
 }
 
 // ---- /run body -------------------------------------------------------------------------

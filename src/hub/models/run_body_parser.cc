@@ -11,7 +11,7 @@ namespace hub::models {
 namespace {
 
 constexpr std::string_view kExpected =
-    "expected a JSON array of SMILES strings or of {\"key\": ..., \"input\": ...} objects";
+    R"(expected a JSON array of SMILES strings or of {"key": ..., "input": ...} objects)";
 
 // Bodies up to this size reuse a per-thread parser; larger ones get a parser of their own
 // so that a thread does not keep a huge buffer forever.
