@@ -677,36 +677,6 @@ TEST_P(MigrationConformanceTest, BuiltinMigrationsApply) {
   EXPECT_EQ(Count("servers"), 1);
 }
 
-// Version 5 rebuilt SQLite's result cache (WITHOUT ROWID): a hub upgraded from version 4
-// keeps every cached result.
-TEST_P(MigrationConformanceTest, CachedResultsSurviveTheUpgradeFromVersion4) {
-  std::vector<Migration> all = BuiltinMigrations(db().dialect());
-  std::vector<Migration> up_to_4;
-  for (const Migration& migration : all) {
-    if (migration.version <= 4) {
-      up_to_4.push_back(migration);
-    }
-  }
-  HUB_ASSERT_OK(Migrator(db(), up_to_4, clock_).Apply());
-  HUB_ASSERT_OK(
-      db().Exec("INSERT INTO {schema}.result_cache (model_id, model_version, input_hash,"
-                " input, result, contributor, created_at)"
-                " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                {"eos3b5e", "v1", "ab12", "CCO", "[46.07]", "user-1", clock_.NowMicros()}));
-
-  HUB_ASSERT_OK(Migrator(db(), all, clock_).Apply());
-
-  HUB_ASSERT_OK_AND_ASSIGN(
-      Result found, db().Exec("SELECT input, result, contributor FROM {schema}.result_cache"
-                              " WHERE model_id = $1 AND model_version = $2 AND input_hash = $3",
-                              {"eos3b5e", "v1", "ab12"}));
-  ASSERT_EQ(found.size(), 1u);
-  EXPECT_EQ(*found[0].GetString(0), "CCO");
-  EXPECT_EQ(*found[0].GetString(1), "[46.07]");
-  EXPECT_EQ(*found[0].GetString(2), "user-1");
-  HUB_ASSERT_OK(db().Exec("DELETE FROM {schema}.result_cache WHERE contributor = $1", {"user-1"}));
-}
-
 // Instantiates both suites for one backend; use at namespace `hub::store` scope.
 #define HUB_INSTANTIATE_DATABASE_CONFORMANCE(prefix, backend)                            \
   INSTANTIATE_TEST_SUITE_P(prefix, DatabaseConformanceTest, ::testing::Values(backend),  \
