@@ -31,9 +31,9 @@ constexpr char kQueryOnlyOn[] = "PRAGMA query_only = 1";
 constexpr char kQueryOnlyOff[] = "PRAGMA query_only = 0";
 constexpr char kPing[] = "SELECT 1";
 constexpr char kJournalModeWal[] = "PRAGMA journal_mode = WAL";
-// Reads map the file (up to 256 MiB) instead of copying each page through pread: lookups of
-// many keys (the result cache) cost half as much. Mapped pages are the OS page cache's, shared
-// by every connection.
+// Reads map the file (up to 256 MiB) instead of copying each page through pread, which was a
+// visible share of the result cache's many-key lookups. Mapped pages are the OS page cache's,
+// shared by every connection.
 constexpr char kConnectionPragmas[] =
     "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456;";
 
