@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -94,6 +95,35 @@ protected:
     }
     hub_b_ = std::move(*second);
     api_b_ = std::make_unique<test_support::ApiClient>(hub_b_->Url(""));
+  }
+
+  // Polls `condition`, moving the virtual clock `step` ahead at most every 50 ms while it does
+  // not hold (pod grace periods, provisioning), for up to `timeout` of real time. Timers that
+  // start at an unknown moment (a Machine the simulator creates later) need the clock kept
+  // moving, not advanced once.
+  bool WaitMovingClock(const std::function<bool()>& condition,
+                       std::chrono::seconds timeout,
+                       std::chrono::seconds step = std::chrono::seconds(5)) {
+    auto last = std::chrono::steady_clock::now();
+    return k8s::sim::WaitFor(
+        [&] {
+          if (condition()) {
+            return true;
+          }
+          if (std::chrono::steady_clock::now() - last >= std::chrono::milliseconds(50)) {
+            sim_clock_.Advance(step);
+            last = std::chrono::steady_clock::now();
+          }
+          return false;
+        },
+        timeout);
+  }
+
+  // The node scaler's decisions as the admin API shows them (`header` may list them).
+  nlohmann::json ScalerDecisions(const std::string& header) {
+    auto got = api().Get("/api/admin/cluster/scaler-decisions", header);
+    EXPECT_EQ(got.status, 200) << got.raw;
+    return got.body.value("decisions", nlohmann::json::array());
   }
 
   // Model pods in the simulator (all, or those of `owner`).

@@ -451,8 +451,7 @@ TEST_P(HubOnK8sSqliteTest, PendingPodsGrowTheNodeGroupAndTheRequestCompletes) {
   std::string root = test_support::BearerHeader(login.body["session"]);
   bool scaled = WaitFor(
       [&] {
-        auto decisions = api().Get("/api/admin/cluster/scaler-decisions", root);
-        for (const nlohmann::json& d : decisions.body.value("decisions", nlohmann::json::array())) {
+        for (const nlohmann::json& d : ScalerDecisions(root)) {
           if (d.value("action", "") == "scale-up") {
             return true;
           }
@@ -464,15 +463,8 @@ TEST_P(HubOnK8sSqliteTest, PendingPodsGrowTheNodeGroupAndTheRequestCompletes) {
   // The Machine provisions in 120 virtual seconds from when the simulator's controller creates
   // it, which can be after this point: keep the clock moving until its node has joined.
   sim_clock_.Advance(std::chrono::seconds(121));
-  bool joined = WaitFor(
-      [&] {
-        if (!sim_->ListForTest("nodes").empty()) {
-          return true;
-        }
-        sim_clock_.Advance(std::chrono::seconds(10));
-        return false;
-      },
-      std::chrono::seconds(60));
+  bool joined = WaitMovingClock([&] { return !sim_->ListForTest("nodes").empty(); },
+                                std::chrono::seconds(60), std::chrono::seconds(10));
   ASSERT_TRUE(joined) << sim_->GetForTest("machinedeployments", "default/models").dump();
   nlohmann::json done = WaitFinished(key, id, std::chrono::seconds(300));
 

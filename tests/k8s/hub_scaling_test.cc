@@ -85,11 +85,7 @@ protected:
     return submitted.status == 200 ? submitted.body["id"].get<std::int64_t>() : 0;
   }
 
-  json Decisions() {
-    auto got = api().Get("/api/admin/cluster/scaler-decisions", root_);
-    EXPECT_EQ(got.status, 200) << got.raw;
-    return got.body.value("decisions", json::array());
-  }
+  json Decisions() { return ScalerDecisions(root_); }
 
   // The first decision `action` (on `node` unless empty), or null.
   json FindDecision(const std::string& action, const std::string& node = "") {
@@ -145,24 +141,6 @@ protected:
     };
     auto target = reads() + passes;
     return WaitMovingClock([&] { return reads() >= target; }, std::chrono::seconds(60));
-  }
-
-  // Polls `condition`, moving the virtual clock 5 s ahead at most every 50 ms while it does
-  // not hold (pod grace periods, provisioning), for up to `timeout` of real time.
-  bool WaitMovingClock(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-    auto last = std::chrono::steady_clock::now();
-    return WaitFor(
-        [&] {
-          if (condition()) {
-            return true;
-          }
-          if (std::chrono::steady_clock::now() - last >= std::chrono::milliseconds(50)) {
-            sim_clock_.Advance(std::chrono::seconds(5));
-            last = std::chrono::steady_clock::now();
-          }
-          return false;
-        },
-        timeout);
   }
 
   std::string root_;
