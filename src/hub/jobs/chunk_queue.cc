@@ -38,9 +38,9 @@ constexpr char kCompleteChunk[] =
     "AND status = 'LEASED'";
 constexpr char kCountChunk[] =
     "UPDATE {schema}.work_requests SET rows_done = rows_done + $2, rows_failed = rows_failed + "
-    "$3, chunks_open = chunks_open - 1, columns = COALESCE(columns, $4), status = CASE WHEN "
-    "status IN ('QUEUED', 'SCHEDULING') THEN 'PROCESSING' ELSE status END, last_updated = $5 "
-    "WHERE id = $1";
+    "$3, rows_invalid = rows_invalid + $6, rows_unique = rows_unique - $6, chunks_open = "
+    "chunks_open - 1, columns = COALESCE(columns, $4), status = CASE WHEN status IN ('QUEUED', "
+    "'SCHEDULING') THEN 'PROCESSING' ELSE status END, last_updated = $5 WHERE id = $1";
 constexpr char kFinishRequest[] =
     "UPDATE {schema}.work_requests SET status = $2, status_reason = $3, processed_at = $4, "
     "last_updated = $4 WHERE id = $1 AND status NOT IN ('COMPLETED', 'FAILED', 'CANCELLED')";
@@ -243,7 +243,8 @@ absl::StatusOr<Completion> ChunkQueue::Complete(const ChunkLease& lease,
     HUB_RETURN_IF_ERROR(
         tx.Exec(kCountChunk,
                 {lease.request_id, outcome.rows_done, outcome.rows_failed,
-                 outcome.columns.empty() ? store::kNull : store::Value(outcome.columns), now})
+                 outcome.columns.empty() ? store::kNull : store::Value(outcome.columns), now,
+                 outcome.rows_invalid})
             .status());
     HUB_ASSIGN_OR_RETURN(
         auto row, tx.Exec(fmt::format("SELECT {} FROM {{schema}}.work_requests WHERE id = $1",

@@ -52,6 +52,9 @@ struct ChunkOutcome {
   std::string result_key;
   int rows_done = 0;    // distinct inputs computed
   int rows_failed = 0;  // distinct inputs with a row error
+  // Distinct inputs the chunk's own check rejected (intake left them unchecked): they move
+  // from the request's distinct inputs to its invalid rows, as if intake had rejected them.
+  int rows_invalid = 0;
   std::string columns;  // JSON array of column names (recorded by the first chunk)
   std::string last_error;
 };
@@ -98,7 +101,7 @@ public:
 
   // Commits a computed chunk and updates its request's counters in one transaction; the
   // request completes when this was its last open chunk (FAILED when nothing could be
-  // computed).
+  // computed). A lost lease commits nothing, so each row's result is counted once.
   [[nodiscard]] absl::StatusOr<Completion> Complete(const ChunkLease& lease,
                                                     const ChunkOutcome& outcome);
 

@@ -17,12 +17,10 @@
 namespace hub::jobs {
 namespace {
 
-using Lines = std::vector<std::pair<std::int64_t, std::string>>;
-
-// The lines [begin, end) of a chunk input blob: (unique index, input).
-absl::StatusOr<Lines> ReadChunkLines(blob::BlobStore& blobs, const ChunkLease& lease) {
+// The lines [begin, end) of a chunk input blob.
+absl::StatusOr<ChunkLines> ReadChunkLines(blob::BlobStore& blobs, const ChunkLease& lease) {
   HUB_ASSIGN_OR_RETURN(std::string text, blobs.Get(lease.input_key));
-  Lines lines;
+  ChunkLines lines;
   int number = 0;
   for (std::string_view line : common::Split(text, '\n')) {
     if (line.empty()) {
@@ -30,10 +28,11 @@ absl::StatusOr<Lines> ReadChunkLines(blob::BlobStore& blobs, const ChunkLease& l
     }
     if (number >= lease.line_begin && number < lease.line_end) {
       auto fields = SplitTsvLine(line);
-      if (fields.size() != 2) {
+      bool unchecked = fields.size() == 3 && fields[2] == kUncheckedMark;
+      if (fields.size() != 2 && !unchecked) {
         return absl::DataLossError(fmt::format("chunk input {} is malformed", lease.input_key));
       }
-      lines.emplace_back(std::stoll(fields[0]), std::move(fields[1]));
+      lines.push_back({std::stoll(fields[0]), std::move(fields[1]), unchecked, ""});
     }
     ++number;
   }
@@ -42,6 +41,18 @@ absl::StatusOr<Lines> ReadChunkLines(blob::BlobStore& blobs, const ChunkLease& l
                                            lease.input_key, lines.size(), lease.lines()));
   }
   return lines;
+}
+
+// The inputs of `lines` that go to the model: those without a row error, in order.
+std::vector<std::string> InputsToSend(const ChunkLines& lines) {
+  std::vector<std::string> inputs;
+  inputs.reserve(lines.size());
+  for (const ChunkLine& line : lines) {
+    if (line.error.empty()) {
+      inputs.push_back(line.input);
+    }
+  }
+  return inputs;
 }
 
 std::vector<std::string> ParseColumns(const std::string& json) {
@@ -55,6 +66,29 @@ std::vector<std::string> ParseColumns(const std::string& json) {
     }
   }
   return columns;
+}
+
+// The row error and values of the model's answer for input `i`. The first row with values
+// names the columns when the request has none yet (`new_columns` is then their JSON).
+std::pair<std::string, std::string> AnswerFor(const ExecResult& result,
+                                              size_t i,
+                                              std::vector<std::string>& columns,
+                                              std::string& new_columns) {
+  if (!result.rows[i].has_value()) {
+    return {i < result.row_errors.size() && !result.row_errors[i].empty()
+                ? result.row_errors[i]
+                : "model_error: the model returned no values for this molecule",
+            ""};
+  }
+  auto members = SplitJsonObject(*result.rows[i]);
+  if (!members.ok()) {
+    return {"model_error: the model answered a malformed row", ""};
+  }
+  if (columns.empty()) {
+    columns = MemberKeys(*members);
+    new_columns = nlohmann::json(columns).dump();
+  }
+  return {"", ValuesArray(*members, columns)};
 }
 
 std::string ResultKey(const WorkRequestRecord& request, const ChunkLease& lease) {
@@ -115,6 +149,7 @@ ChunkWorkers::ChunkWorkers(ChunkQueue& queue,
                            blob::BlobStore& blobs,
                            ResultCache& cache,
                            ChunkExecutor& executor,
+                           RowChecker checker,
                            const common::Clock& clock,
                            WorkerOptions options,
                            JobsMetrics* metrics)
@@ -123,6 +158,7 @@ ChunkWorkers::ChunkWorkers(ChunkQueue& queue,
       blobs_(blobs),
       cache_(cache),
       executor_(executor),
+      checker_(std::move(checker)),
       clock_(clock),
       options_(std::move(options)),
       metrics_(metrics) {}
@@ -269,12 +305,43 @@ void ChunkWorkers::Process(ChunkLease lease) {
     Unhold(lease);
     return;
   }
-  std::vector<std::string> inputs;
-  inputs.reserve(lines->size());
-  for (const auto& [unique, input] : *lines) {
-    inputs.push_back(input);
-  }
 
+  // Checked on every run of the chunk (a run after a crash checks again): the verdicts are
+  // kept only in the result this run commits.
+  CheckLines(*lines);
+  std::vector<std::string> inputs = InputsToSend(*lines);
+  if (inputs.empty()) {
+    FailRows(lease, *request, *lines, "");  // every input was rejected: nothing to compute
+  } else {
+    RunOnModel(lease, *request, *lines, inputs);
+  }
+  Unhold(lease);
+}
+
+void ChunkWorkers::CheckLines(ChunkLines& lines) const {
+  std::vector<ChunkLine*> unchecked;
+  for (ChunkLine& line : lines) {
+    if (line.unchecked) {
+      unchecked.push_back(&line);
+    }
+  }
+  auto check = [this, &unchecked](size_t i) {
+    unchecked[i]->error = checker_.check(unchecked[i]->input);
+  };
+  if (checker_.pool != nullptr) {
+    checker_.pool->ParallelFor(unchecked.size(), check);
+    return;
+  }
+  for (size_t i = 0; i < unchecked.size(); ++i) {
+    check(i);
+  }
+}
+
+// Sends `inputs` (the lines without a row error) to an instance and commits or retries.
+void ChunkWorkers::RunOnModel(const ChunkLease& lease,
+                              const WorkRequestRecord& request,
+                              const ChunkLines& lines,
+                              const std::vector<std::string>& inputs) {
   ExecOptions exec = options_.exec;
   exec.holder = fmt::format("work_request={} chunk={}", lease.request_id, lease.chunk_id);
   (void)queue_.MarkProcessing(lease);
@@ -292,48 +359,34 @@ void ChunkWorkers::Process(ChunkLease lease) {
         fmt::format("the model answered {} rows for {} inputs", result.rows.size(), inputs.size());
   }
   if (result.kind == ExecResult::Kind::kOk) {
-    OnSuccess(lease, *request, *lines, result);
+    OnSuccess(lease, request, lines, result);
   } else {
-    OnFailure(lease, *request, *lines, result);
+    OnFailure(lease, request, lines, result);
   }
-  Unhold(lease);
 }
 
 void ChunkWorkers::OnSuccess(const ChunkLease& lease,
                              const WorkRequestRecord& request,
-                             const Lines& lines,
+                             const ChunkLines& lines,
                              ExecResult& result) {
   std::vector<std::string> columns = ParseColumns(request.columns);
   std::string new_columns;
   std::string text;
   ChunkOutcome outcome;
   std::vector<CacheEntry> cache_entries;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    std::string error;
-    std::string values;
-    if (result.rows[i].has_value()) {
-      auto members = SplitJsonObject(*result.rows[i]);
-      if (members.ok() && columns.empty()) {
-        columns = MemberKeys(*members);
-        new_columns = nlohmann::json(columns).dump();
-      }
-      if (members.ok()) {
-        values = ValuesArray(*members, columns);
-      } else {
-        error = "model_error: the model answered a malformed row";
-      }
-    } else {
-      error = i < result.row_errors.size() && !result.row_errors[i].empty()
-                  ? result.row_errors[i]
-                  : "model_error: the model returned no values for this molecule";
-    }
-    text += fmt::format("{}\t", lines[i].first);
+  size_t answer = 0;  // the model's rows answer the lines without a row error, in order
+  for (const ChunkLine& line : lines) {
+    auto [error, values] = line.error.empty() ? AnswerFor(result, answer++, columns, new_columns)
+                                              : std::pair<std::string, std::string>(line.error, "");
+    text += fmt::format("{}\t", line.unique);
     AppendTsvField(text, error);
     text += "\t" + values + "\n";
-    if (error.empty()) {
+    if (!line.error.empty()) {
+      ++outcome.rows_invalid;
+    } else if (error.empty()) {
       ++outcome.rows_done;
       if (request.cache_write) {
-        cache_entries.push_back({InputHash(lines[i].second), lines[i].second, values});
+        cache_entries.push_back({InputHash(line.input), line.input, values});
       }
     } else {
       ++outcome.rows_failed;
@@ -382,9 +435,10 @@ void ChunkWorkers::OnSuccess(const ChunkLease& lease,
 
 void ChunkWorkers::OnFailure(const ChunkLease& lease,
                              const WorkRequestRecord& request,
-                             const Lines& lines,
+                             const ChunkLines& lines,
                              const ExecResult& result) {
   using Kind = ExecResult::Kind;
+  size_t sent = InputsToSend(lines).size();
   const std::string& why = result.message;
   if (stopping_ && result.kind != Kind::kModelRefused) {
     Retry(lease, why, false);  // shutting down: someone else finishes it
@@ -421,7 +475,7 @@ void ChunkWorkers::OnFailure(const ChunkLease& lease,
       break;
     case Kind::kCrash:
     case Kind::kOutOfMemory:
-      if (lines.size() == 1 && lease.attempts < options_.max_attempts) {
+      if (sent == 1 && lease.attempts < options_.max_attempts) {
         Retry(lease, why, true);
         return;
       }
@@ -432,9 +486,9 @@ void ChunkWorkers::OnFailure(const ChunkLease& lease,
   }
 
   // Smaller pieces isolate the molecule that breaks the model; a single one fails alone.
-  if (lines.size() > 1) {
+  if (sent > 1) {
     int mid = lease.line_begin + static_cast<int>(lines.size() / 2);
-    std::int64_t second_first = lines[lines.size() / 2].first;
+    std::int64_t second_first = lines[lines.size() / 2].unique;
     auto split = queue_.Split(lease, mid, second_first, why);
     if (split.ok() && *split) {
       HUB_LOG(debug, "chunk split", {"rows", lines.size()}, {"reason", why});
@@ -446,19 +500,25 @@ void ChunkWorkers::OnFailure(const ChunkLease& lease,
            fmt::format("{}: {}", KindName(result.kind), why.empty() ? "model failed" : why));
 }
 
+// Commits the chunk without model values: rows the check rejected keep their own error and
+// count as invalid, the others fail with `reason`.
 void ChunkWorkers::FailRows(const ChunkLease& lease,
                             const WorkRequestRecord& request,
-                            const Lines& lines,
+                            const ChunkLines& lines,
                             const std::string& reason) {
   std::string text;
-  for (const auto& [unique, input] : lines) {
-    text += fmt::format("{}\t", unique);
-    AppendTsvField(text, reason);
-    text += "\t\n";
-  }
   ChunkOutcome outcome;
+  for (const ChunkLine& line : lines) {
+    text += fmt::format("{}\t", line.unique);
+    AppendTsvField(text, line.error.empty() ? reason : line.error);
+    text += "\t\n";
+    if (line.error.empty()) {
+      ++outcome.rows_failed;
+    } else {
+      ++outcome.rows_invalid;
+    }
+  }
   outcome.result_key = ResultKey(request, lease);
-  outcome.rows_failed = static_cast<int>(lines.size());
   outcome.last_error = reason;
   if (!blobs_.Put(outcome.result_key, text).ok()) {
     Retry(lease, reason, false);

@@ -2,7 +2,9 @@
 
 // The threads that take chunks off the durable queue, run them on model instances and commit
 // their results (docs/decisions/jobs.md, steps 4–6). Every hub replica runs them; any replica
-// can run any chunk.
+// can run any chunk. Before a chunk goes to the model, its inputs that intake left unchecked
+// (intake.h) are checked; rejected ones get the intake's row error, never reach the model,
+// and count as invalid rows of the request.
 
 #include <atomic>
 #include <chrono>
@@ -18,8 +20,10 @@
 
 #include "hub/blob/blob_store.h"
 #include "hub/common/clock.h"
+#include "hub/common/thread_pool.h"
 #include "hub/jobs/chunk_executor.h"
 #include "hub/jobs/chunk_queue.h"
+#include "hub/jobs/intake.h"
 #include "hub/jobs/request_store.h"
 #include "hub/jobs/result_cache.h"
 
@@ -43,6 +47,26 @@ struct WorkerOptions {
   std::chrono::milliseconds max_backoff{60'000};
 };
 
+// How the workers check the inputs intake left unchecked: the intake's own `RowCheck`, so that
+// a row rejected here has the reason intake would have given.
+struct RowChecker {
+  RowCheck check;
+  // When set, a chunk's unchecked inputs are checked in parallel on it (and the worker's own
+  // thread); else on the worker's thread alone. Not owned.
+  common::ThreadPool* pool = nullptr;
+};
+
+// One line of a chunk input blob (intake.h): a distinct input and its unique index, whether
+// intake left it unchecked, and the row error of the worker's check (empty: sent to the model).
+struct ChunkLine {
+  std::int64_t unique = 0;
+  std::string input;
+  bool unchecked = false;
+  std::string error;
+};
+
+using ChunkLines = std::vector<ChunkLine>;
+
 // The policy deciding whose work runs next: admin priority, then the small-request lane,
 // then the user with the fewest running chunks, then the oldest request. Pure.
 std::vector<QueueGroup> RankGroups(std::vector<QueueGroup> groups,
@@ -51,11 +75,13 @@ std::vector<QueueGroup> RankGroups(std::vector<QueueGroup> groups,
 // Thread-safe. Collaborators must outlive it.
 class ChunkWorkers final {
 public:
+  // REQUIRES: `checker.check` is set.
   ChunkWorkers(ChunkQueue& queue,
                RequestStore& requests,
                blob::BlobStore& blobs,
                ResultCache& cache,
                ChunkExecutor& executor,
+               RowChecker checker,
                const common::Clock& clock,
                WorkerOptions options,
                JobsMetrics* metrics = nullptr);
@@ -89,17 +115,22 @@ private:
   Step TryOnce();
   std::optional<ChunkLease> ClaimNext();
   void Process(ChunkLease lease);
+  void CheckLines(ChunkLines& lines) const;
+  void RunOnModel(const ChunkLease& lease,
+                  const WorkRequestRecord& request,
+                  const ChunkLines& lines,
+                  const std::vector<std::string>& inputs);
   void OnSuccess(const ChunkLease& lease,
                  const WorkRequestRecord& request,
-                 const std::vector<std::pair<std::int64_t, std::string>>& lines,
+                 const ChunkLines& lines,
                  ExecResult& result);
   void OnFailure(const ChunkLease& lease,
                  const WorkRequestRecord& request,
-                 const std::vector<std::pair<std::int64_t, std::string>>& lines,
+                 const ChunkLines& lines,
                  const ExecResult& result);
   void FailRows(const ChunkLease& lease,
                 const WorkRequestRecord& request,
-                const std::vector<std::pair<std::int64_t, std::string>>& lines,
+                const ChunkLines& lines,
                 const std::string& reason);
   void Retry(const ChunkLease& lease, const std::string& reason, bool count_attempt);
   void Hold(const ChunkLease& lease);
@@ -111,6 +142,7 @@ private:
   blob::BlobStore& blobs_;
   ResultCache& cache_;
   ChunkExecutor& executor_;
+  const RowChecker checker_;
   const common::Clock& clock_;
   WorkerOptions options_;
   JobsMetrics* metrics_;

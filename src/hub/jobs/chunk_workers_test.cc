@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <thread>
@@ -119,6 +120,16 @@ protected:
     }
   }
 
+  // Rebuilds the service with chunks of `rows` distinct inputs.
+  void UseChunkRows(size_t rows) {
+    ServiceOptions options;
+    options.max_chunk_rows = rows;
+    options.min_chunk_rows = 1;
+    options.small_request_rows = 4;
+    service_ = std::make_unique<WorkRequestService>(*requests_, *blobs_, *cache_, models_, pool_,
+                                                    clock_, options);
+  }
+
   void StartWorkers(size_t threads = 2) {
     WorkerOptions options;
     options.threads = threads;
@@ -127,7 +138,7 @@ protected:
     options.max_backoff = std::chrono::milliseconds(20);
     options.wait_timeout = std::chrono::milliseconds(300);
     workers_ = std::make_unique<ChunkWorkers>(*queue_, *requests_, *blobs_, *cache_, executor_,
-                                              clock_, options);
+                                              RowChecker{CheckSmilesRow, &pool_}, clock_, options);
     workers_->Start();
   }
 
@@ -363,6 +374,107 @@ TEST_F(ChunkWorkersTest, JsonAndHubLayouts) {
   EXPECT_TRUE(json[1]["error"].is_null());
   EXPECT_EQ(hub, "input,echo,length\nCCO,CCO,3\nN,N,1\n");
   EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2);
+}
+
+// `count` distinct valid SMILES (chains of carbons, then nitrogens).
+std::vector<std::string> DistinctSmiles(size_t count) {
+  std::vector<std::string> smiles;
+  for (size_t i = 0; smiles.size() < count; ++i) {
+    smiles.push_back(std::string(i % 50 + 1, 'C') + std::string(i / 50, 'N'));
+  }
+  return smiles;
+}
+
+// The lines of `text` (CSV or JSON lines) that hold `input` as a field.
+std::vector<std::string> LinesWith(const std::string& text, const std::string& field) {
+  std::vector<std::string> lines;
+  for (std::string_view line : common::Split(text, '\n')) {
+    if (line.find(field) != std::string_view::npos) {
+      lines.emplace_back(line);
+    }
+  }
+  return lines;
+}
+
+TEST_F(ChunkWorkersTest, InputsIntakeLeftUncheckedAreRejectedByTheirChunkAsIntakeWould) {
+  // Intake checks its first batch of 2,048 rows and leaves later new inputs to the chunks of
+  // 50: the one of unique indices 2050-2099 is all invalid, the next one mixes.
+  UseChunkRows(50);
+  std::vector<std::string> entries = DistinctSmiles(2200);
+  std::vector<std::string> invalid;
+  for (size_t i = 2050; i < 2100; ++i) {
+    entries[i] = fmt::format("bad{}(", i);
+    invalid.push_back(entries[i]);
+  }
+  entries[2120] = "not(";
+  invalid.emplace_back("not(");
+  StartWorkers();
+
+  std::int64_t id = Submit("alice", entries);
+  WorkRequestRecord submitted = *requests_->Get(id);
+  WorkRequestRecord done = WaitForEnd(id);
+  size_t calls = executor_.calls.size();
+  std::int64_t small = Submit("alice", {"C", "not(", "bad2099("});
+  WaitForEnd(small);
+
+  EXPECT_EQ(submitted.rows_invalid, 0);
+  EXPECT_EQ(submitted.rows_unique, 2200);
+  EXPECT_EQ(done.status, RequestStatus::kCompleted);
+  EXPECT_EQ(done.rows_total, 2200);
+  EXPECT_EQ(done.rows_invalid, 51);
+  EXPECT_EQ(done.rows_unique, 2149);
+  EXPECT_EQ(done.rows_done, 2149);
+  EXPECT_EQ(done.rows_failed, 0);
+  // No invalid input reached the model, and the chunk of invalid ones made no call at all.
+  EXPECT_EQ(calls, static_cast<size_t>(done.chunks_total) - 1);
+  size_t sent = 0;
+  for (size_t c = 0; c < calls; ++c) {
+    sent += executor_.calls[c].size();
+    for (const std::string& input : executor_.calls[c]) {
+      EXPECT_EQ(std::count(invalid.begin(), invalid.end(), input), 0) << input;
+    }
+  }
+  EXPECT_EQ(sent, 2149u);
+  // In CSV and JSON the rows look as the rows intake rejected in the small request.
+  std::string csv = ReadAll(*service_, *requests_, id, {.error_column = true});
+  std::string lines = ReadAll(*service_, *requests_, id, {.format = ResultFormat::kJsonLines});
+  std::string small_csv = ReadAll(*service_, *requests_, small, {.error_column = true});
+  std::string small_lines =
+      ReadAll(*service_, *requests_, small, {.format = ResultFormat::kJsonLines});
+  for (const std::string input : {"not(", "bad2099("}) {
+    std::vector<std::string> from_chunk = LinesWith(csv, "," + input + ",");
+    ASSERT_EQ(from_chunk.size(), 1u) << input;
+    EXPECT_EQ(from_chunk, LinesWith(small_csv, "," + input + ","));
+    EXPECT_NE(from_chunk[0].find("invalid_smiles"), std::string::npos) << from_chunk[0];
+    std::string json_input = R"("input":")" + input + "\"";
+    EXPECT_EQ(LinesWith(lines, json_input), LinesWith(small_lines, json_input));
+  }
+  // Every row in input order.
+  std::vector<std::string_view> rows = common::Split(csv, '\n');
+  ASSERT_GE(rows.size(), entries.size() + 1);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ(rows[i + 1].substr(0, 33), common::Md5Hex(entries[i]) + ",") << i;
+  }
+}
+
+TEST_F(ChunkWorkersTest, SplitChunkChecksItsRowsAgainAndCountsEachOnce) {
+  UseChunkRows(50);
+  std::vector<std::string> entries = DistinctSmiles(2200);
+  entries[2120] = "not(";
+  entries[2130] = "POISON";  // fails the chunk: it is halved until POISON fails alone
+  StartWorkers();
+
+  std::int64_t id = Submit("alice", entries);
+  WorkRequestRecord done = WaitForEnd(id);
+
+  EXPECT_EQ(done.status, RequestStatus::kCompleted);
+  EXPECT_EQ(done.rows_invalid, 1);
+  EXPECT_EQ(done.rows_unique, 2199);
+  EXPECT_EQ(done.rows_done, 2198);
+  EXPECT_EQ(done.rows_failed, 1);
+  auto results = Results(id);
+  EXPECT_EQ(results[2120], CheckSmilesRow("not(") + "\t");
+  EXPECT_NE(results[2130].find("model_error"), std::string::npos) << results[2130];
 }
 
 TEST_F(ChunkWorkersTest, PartialResultsBeforeAnythingRan) {

@@ -49,6 +49,11 @@ struct CheckedRow {
   // inside the batch takes the verdict of its first occurrence `same_as`.
   bool known_valid = false;
   std::optional<size_t> same_as;
+  // A repeat of an input an earlier batch wrote unchecked: checked itself, because its
+  // verdict is not known yet.
+  bool repeats_unchecked = false;
+  // A new input written to its chunk unchecked (the chunk worker checks it).
+  bool unchecked = false;
 };
 
 }  // namespace
@@ -72,9 +77,10 @@ private:
   absl::Status LookUpBatch();
   absl::Status LookUpInCache(const std::vector<std::string>& hashes);
   void ValidateBatch();
+  void MarkUnchecked();
   absl::Status Record(const CheckedRow& checked);
   absl::Status Plan(std::uint64_t unique, const CheckedRow& checked);
-  absl::Status AppendChunkLine(std::uint64_t unique, const std::string& input);
+  absl::Status AppendChunkLine(std::uint64_t unique, const CheckedRow& checked);
   absl::Status FlushChunk();
   absl::Status FlushBuffers(bool force);
 
@@ -86,6 +92,10 @@ private:
   std::vector<CheckedRow> batch_;
   std::uint64_t held_blank_rows_ = 0;
   absl::flat_hash_map<DedupKeyType, std::uint32_t> seen_;
+  // Whether each unique index went to its chunk unchecked.
+  std::vector<bool> unchecked_;
+  // Rows are checked here until a valid one was found and a chunk's worth was checked.
+  bool check_all_ = true;
   // Cached results of the current batch's inputs, by input hash.
   std::unordered_map<std::string, std::string> found_;
 
@@ -113,9 +123,9 @@ absl::Status Intake::Session::Add(InputRow row) {
     return absl::OkStatus();
   }
   for (; held_blank_rows_ > 0; --held_blank_rows_) {
-    batch_.push_back({InputRow(), "", "", false, std::nullopt});
+    batch_.push_back({InputRow(), "", "", false, std::nullopt, false, false});
   }
-  batch_.push_back({std::move(row), "", "", false, std::nullopt});
+  batch_.push_back({std::move(row), "", "", false, std::nullopt, false, false});
   if (batch_.size() >= kValidationBatch) {
     return ProcessBatch();
   }
@@ -128,12 +138,17 @@ absl::Status Intake::Session::ProcessBatch() {
   owner_.validators_.ParallelFor(
       batch_.size(), [this](size_t i) { batch_[i].hash = InputHash(batch_[i].row.smiles); });
   HUB_RETURN_IF_ERROR(LookUpBatch());
+  if (!check_all_) {
+    MarkUnchecked();
+  }
   ValidateBatch();
   for (const CheckedRow& checked : batch_) {
     HUB_RETURN_IF_ERROR(Record(checked));
   }
   batch_.clear();
   found_.clear();
+  // Decided between batches, so that a batch is checked in full or not at all.
+  check_all_ = result_.unique == 0 || result_.rows < options_.chunk_rows;
   return FlushBuffers(false);
 }
 
@@ -144,8 +159,9 @@ absl::Status Intake::Session::LookUpBatch() {
   for (size_t i = 0; i < batch_.size(); ++i) {
     CheckedRow& checked = batch_[i];
     DedupKeyType key = DedupKey(checked.hash);
-    if (seen_.contains(key)) {
-      checked.known_valid = true;
+    if (auto seen = seen_.find(key); seen != seen_.end()) {
+      checked.repeats_unchecked = unchecked_[seen->second];
+      checked.known_valid = !checked.repeats_unchecked;
       continue;
     }
     auto [first, inserted] = first_in_batch.try_emplace(key, i);
@@ -187,10 +203,26 @@ absl::Status Intake::Session::LookUpInCache(const std::vector<std::string>& hash
   return absl::OkStatus();
 }
 
+// Leaves the new inputs of the batch unchecked, except those repeated inside the batch: one
+// check there gives the verdict of every copy.
+void Intake::Session::MarkUnchecked() {
+  std::vector<bool> repeated(batch_.size(), false);
+  for (const CheckedRow& checked : batch_) {
+    if (checked.same_as) {
+      repeated[*checked.same_as] = true;
+    }
+  }
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    CheckedRow& checked = batch_[i];
+    checked.unchecked =
+        !checked.known_valid && !checked.same_as && !checked.repeats_unchecked && !repeated[i];
+  }
+}
+
 void Intake::Session::ValidateBatch() {
   owner_.validators_.ParallelFor(batch_.size(), [this](size_t i) {
     CheckedRow& checked = batch_[i];
-    if (!checked.known_valid && !checked.same_as) {
+    if (!checked.known_valid && !checked.same_as && !checked.unchecked) {
       checked.error = owner_.check_(checked.row.smiles);
     }
   });
@@ -220,6 +252,8 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
         seen_.try_emplace(DedupKey(checked.hash), static_cast<std::uint32_t>(result_.unique));
     unique = it->second;
     if (inserted) {
+      unchecked_.push_back(checked.unchecked);
+      result_.unchecked += checked.unchecked ? 1 : 0;
       HUB_RETURN_IF_ERROR(Plan(result_.unique++, checked));
     }
   }
@@ -237,19 +271,23 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
 absl::Status Intake::Session::Plan(std::uint64_t unique, const CheckedRow& checked) {
   auto hit = found_.find(checked.hash);
   if (hit == found_.end()) {
-    return AppendChunkLine(unique, checked.row.smiles);
+    return AppendChunkLine(unique, checked);
   }
   ++result_.cached;
   fmt::format_to(std::back_inserter(cached_buffer_), "{}\t\t{}\n", unique, hit->second);
   return absl::OkStatus();
 }
 
-absl::Status Intake::Session::AppendChunkLine(std::uint64_t unique, const std::string& input) {
+absl::Status Intake::Session::AppendChunkLine(std::uint64_t unique, const CheckedRow& checked) {
   if (chunk_lines_ == 0) {
     chunk_first_ = unique;
   }
   fmt::format_to(std::back_inserter(chunk_buffer_), "{}\t", unique);
-  AppendTsvField(chunk_buffer_, input);
+  AppendTsvField(chunk_buffer_, checked.row.smiles);
+  if (checked.unchecked) {
+    chunk_buffer_.push_back('\t');
+    chunk_buffer_.append(kUncheckedMark);
+  }
   chunk_buffer_.push_back('\n');
   if (++chunk_lines_ >= static_cast<int>(options_.chunk_rows)) {
     return FlushChunk();

@@ -1,19 +1,28 @@
 #pragma once
 
-// Intake of a work request: reads the rows, checks each one, deduplicates, consults the result
-// cache and cuts the rest into chunks — writing everything as blobs under
-// `requests/<uid>/` before the request exists in the database (docs/decisions/jobs.md).
+// Intake of a work request: reads the rows, deduplicates, consults the result cache, checks
+// rows and cuts the rest into chunks — writing everything as blobs under `requests/<uid>/`
+// before the request exists in the database (docs/decisions/jobs.md).
+//
+// Rows are checked here only until a valid one was found and at least the first chunk's worth
+// of rows was checked: a small request, or one without any valid row, is checked in full, so
+// it is answered as before. Later new inputs go to their chunk unchecked, and the chunk worker
+// checks them with the same `RowCheck` before the model sees them (chunk_workers.h). A repeat
+// of an unchecked input is checked here, so an invalid input that ends up rejected by a worker
+// stands for exactly one data row.
 //
 // Blobs written:
 //   rows.tsv            one line per data row, in input order:
 //                       <error>\t<unique index or -1>\t<client id>\t<input>
 //   cached.tsv          one line per cached distinct input, by unique index:
 //                       <unique>\t\t<result>
-//   chunks/<seq>.in     one line per distinct input to compute: <unique>\t<input>
+//   chunks/<seq>.in     one line per distinct input to compute: <unique>\t<input>, or
+//                       <unique>\t<input>\t<kUncheckedMark> when it was not checked
 
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -24,6 +33,9 @@
 #include "hub/jobs/result_cache.h"
 
 namespace hub::jobs {
+
+// The third field of a chunk input line whose input intake did not check.
+inline constexpr std::string_view kUncheckedMark = "unchecked";
 
 struct IntakeOptions {
   std::uint64_t max_rows = 1'000'000;
@@ -55,6 +67,8 @@ struct IntakeResult {
   std::uint64_t invalid = 0;
   std::uint64_t unique = 0;
   std::uint64_t cached = 0;
+  // Distinct inputs written to chunks unchecked (among `unique`).
+  std::uint64_t unchecked = 0;
   std::vector<RejectedRow> rejected;
   std::vector<ChunkPlan> chunks;
   // The column names of cached results (JSON array), when any result came from the cache.
@@ -62,7 +76,8 @@ struct IntakeResult {
 };
 
 // Checks one input; returns the row error text ("<code>: <message>") or empty when the input
-// may be sent to a model. Must be thread-safe (called from the validation pool).
+// may be sent to a model. Must be thread-safe (called from the validation pool and from the
+// chunk workers).
 using RowCheck = std::function<std::string(const std::string& input)>;
 
 // Runs intake for one request. Thread-safe (no shared state beyond its collaborators).
@@ -75,7 +90,8 @@ public:
   // Reads every row of `reader` and writes the blobs of request `uid`. On any error every
   // blob already written is deleted. Errors: InvalidArgument when the input is malformed, has
   // more than `max_rows` rows or no valid row at all (the message cites the first rejected
-  // rows); the blob store's and the cache's errors.
+  // rows); the blob store's and the cache's errors. `invalid` and `rejected` count only the
+  // rows checked here (see the file comment).
   [[nodiscard]] absl::StatusOr<IntakeResult> Run(const std::string& uid,
                                                  InputReader& reader,
                                                  const CacheKey& cache_key,

@@ -129,6 +129,93 @@ TEST_F(IntakeTest, ValidatesEachNewInputOnceAndCachedInputsNever) {
   EXPECT_EQ(Blob("requests/u2/chunks/0.in"), "1\tCCN\n");
 }
 
+// `count` distinct valid SMILES (chains of carbons, then nitrogens).
+std::vector<std::string> DistinctSmiles(size_t count) {
+  std::vector<std::string> smiles;
+  for (size_t i = 0; smiles.size() < count; ++i) {
+    smiles.push_back(std::string(i % 50 + 1, 'C') + std::string(i / 50, 'N'));
+  }
+  return smiles;
+}
+
+std::string Lines(const std::vector<std::string>& rows) {
+  std::string text;
+  for (const std::string& row : rows) {
+    text += row + "\n";
+  }
+  return text;
+}
+
+TEST_F(IntakeTest, RowsAfterTheFirstCheckedBatchGoToTheirChunkUnchecked) {
+  std::vector<std::string> rows = DistinctSmiles(2100);
+  rows[2050] = "not(";
+  rows[2060] = "C1CC";
+  rows[2070] = "C1CC";  // a repeat in the same batch is checked here
+
+  auto result = Run(Lines(rows), {.chunk_rows = 1000});
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->rows, 2100u);
+  EXPECT_EQ(result->invalid, 2u);  // both C1CC rows
+  EXPECT_EQ(result->unique, 2098u);
+  EXPECT_EQ(result->unchecked, 2100u - 2048 - 2);  // the second batch, but C1CC
+  std::string last = Blob("requests/u1/chunks/2.in");
+  EXPECT_NE(last.find("2050\tnot(\tunchecked\n"), std::string::npos) << last;
+  EXPECT_NE(last.find("2049\t" + rows[2049] + "\tunchecked\n"), std::string::npos);
+  EXPECT_EQ(last.find("C1CC"), std::string::npos);
+  EXPECT_EQ(Blob("requests/u1/chunks/0.in").find("unchecked"), std::string::npos);
+}
+
+TEST_F(IntakeTest, RepeatOfAnUncheckedInputIsCheckedAndSharesItsIndexWhenValid) {
+  std::vector<std::string> rows = DistinctSmiles(4200);
+  rows[2100] = "not(";
+  rows[4150] = "not(";      // a later batch repeats an unchecked invalid input
+  rows[4160] = rows[2101];  // and an unchecked valid one
+
+  auto result = Run(Lines(rows), {.chunk_rows = 1000});
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->invalid, 1u);  // row 4150, rejected here; row 2100 is left to its chunk
+  EXPECT_EQ(result->unique, 4198u);
+  ASSERT_EQ(result->rejected.size(), 1u);
+  EXPECT_EQ(result->rejected[0].row, 4150u);
+  std::string rows_tsv = Blob("requests/u1/rows.tsv");
+  std::string shared = "\n\t2101\t\t" + rows[2101] + "\n";
+  size_t first = rows_tsv.find(shared);
+  ASSERT_NE(first, std::string::npos);
+  EXPECT_NE(rows_tsv.find(shared, first + 1), std::string::npos) << "row 4160 has index 2101";
+}
+
+TEST_F(IntakeTest, LargeInputWithoutAValidRowIsCheckedInFull) {
+  std::vector<std::string> rows(3000, "");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i] = "bad" + std::to_string(i) + "(";
+  }
+
+  auto result = Run(Lines(rows), {.chunk_rows = 100});
+
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(result.status().message()).find("none of the 3000 rows"), std::string::npos)
+      << result.status();
+  EXPECT_TRUE(blobs_->List("requests")->empty());
+}
+
+TEST_F(IntakeTest, OnlyValidRowLastIsFoundAndChecked) {
+  std::vector<std::string> rows(3000, "");
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i] = "bad" + std::to_string(i) + "(";
+  }
+  rows.emplace_back("CCO");
+
+  auto result = Run(Lines(rows), {.chunk_rows = 100});
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->invalid, 3000u);
+  EXPECT_EQ(result->unique, 1u);
+  EXPECT_EQ(result->unchecked, 0u);
+  EXPECT_EQ(Blob("requests/u1/chunks/0.in"), "0\tCCO\n");
+}
+
 TEST_F(IntakeTest, NoValidRowLeavesNothingBehind) {
   auto result = Run("xx(\nyy)\n");
 

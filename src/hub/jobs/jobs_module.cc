@@ -64,7 +64,8 @@ absl::Status JobsModule::Open() {
                                            clock_, options_.service, metrics_.get());
   executor_ = std::make_unique<PoolExecutor>(runtime_.pool(), clock_);
   workers_ = std::make_unique<ChunkWorkers>(*queue_, *requests_, *blobs_, *cache_, *executor_,
-                                            clock_, options_.workers, metrics_.get());
+                                            RowChecker{CheckSmilesRow, validators_.get()}, clock_,
+                                            options_.workers, metrics_.get());
   service_->OnSubmitted([workers = workers_.get()] { workers->Wake(); });
   retention_ = std::make_unique<Retention>(*service_, db_, clock_, replica_, options_.retention);
   cache_clearer_ = std::make_unique<ModelCacheClearer>(*cache_);

@@ -46,7 +46,7 @@ struct JobsOptions {
   ServiceOptions service;
   WorkerOptions workers;
   RetentionOptions retention;
-  // Threads that validate molecules at intake; 0: one per core.
+  // Threads that validate molecules at intake and in the chunk workers; 0: one per core.
   size_t validator_threads = 0;
   // Whether this replica runs chunks and retention (false: API only).
   bool run_workers = true;

@@ -150,7 +150,10 @@ absl::Status ResultReader::CountDuplicates() {
   if (request_.rows_unique >= valid) {
     return absl::OkStatus();
   }
-  remaining_.assign(static_cast<size_t>(request_.rows_unique), 0);
+  // Unique indices run up to the distinct inputs intake planned; a chunk's check of inputs
+  // intake left unchecked takes the rejected ones out of `rows_unique` later. `rows_total`
+  // bounds them either way.
+  remaining_.assign(static_cast<size_t>(request_.rows_total), 0);
   std::vector<bool> seen(remaining_.size(), false);
   HUB_ASSIGN_OR_RETURN(auto rows, blobs_.NewReader("requests/" + request_.uid + "/rows.tsv"));
   blob::LineReader lines(std::move(rows));

@@ -87,11 +87,6 @@ private:
   FileRegionBuffer buffer_;
 };
 
-std::string CheckRow(const std::string& input) {
-  absl::Status status = models::CheckSmilesSyntax(input);
-  return status.ok() ? std::string() : std::string{status.message()};
-}
-
 std::string Metadata(const Caller& caller,
                      const SubmitRequest& request,
                      const IntakeResult& intake,
@@ -110,12 +105,18 @@ std::string Metadata(const Caller& caller,
         {"smiles_column", intake.shape.smiles_column},
         {"id_column", intake.shape.id_column},
         {"filename", request.input.filename},
-        {"rejected_examples", rejected}}},
+        {"rejected_examples", rejected},
+        {"unchecked", intake.unchecked}}},
       {"stages", {{"intake_seconds", intake_seconds}}}};
   return meta.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
+
+std::string CheckSmilesRow(const std::string& input) {
+  absl::Status status = models::CheckSmilesSyntax(input);
+  return status.ok() ? std::string() : std::string{status.message()};
+}
 
 WorkRequestService::WorkRequestService(RequestStore& requests,
                                        blob::BlobStore& blobs,
@@ -129,7 +130,7 @@ WorkRequestService::WorkRequestService(RequestStore& requests,
       blobs_(blobs),
       cache_(cache),
       models_(models),
-      intake_(blobs, &cache, validators, CheckRow),
+      intake_(blobs, &cache, validators, CheckSmilesRow),
       clock_(clock),
       options_(options),
       metrics_(metrics) {}
@@ -146,7 +147,7 @@ absl::StatusOr<std::unique_ptr<InputReader>> WorkRequestService::OpenInput(
     const SubmitRequest& request) const {
   InputOptions options = request.input_options;
   auto looks_like_smiles = [](const std::string& s) {
-    return CheckRow(s).empty();
+    return CheckSmilesRow(s).empty();
   };
   if (request.input.file_path.empty()) {
     return InputReader::Open(

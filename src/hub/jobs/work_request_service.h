@@ -23,6 +23,10 @@ namespace hub::jobs {
 
 class JobsMetrics;
 
+// The hub's `RowCheck` (intake.h): the SMILES must read with RDKit, without sanitizing
+// (`models::CheckSmilesSyntax`); returns its row error text, or empty. Thread-safe.
+std::string CheckSmilesRow(const std::string& input);
+
 // What the engine needs to know about a model when a request arrives.
 struct ModelFacts {
   bool enabled = true;
