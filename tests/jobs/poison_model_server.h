@@ -62,6 +62,12 @@ public:
     return calls_;
   }
 
+  // Every input `/run` received, in arrival order.
+  std::vector<std::string> Inputs() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return inputs_;
+  }
+
   // The row the server computes for `smiles`.
   static nlohmann::json RowFor(const std::string& smiles) {
     return {{"length", static_cast<int>(smiles.size())}};
@@ -74,15 +80,18 @@ private:
       return http::Response::Error(400, "the body must be a JSON array of SMILES");
     }
     nlohmann::json rows = nlohmann::json::array();
+    std::vector<std::string> received;
     bool poisoned = false;
     for (const nlohmann::json& input : inputs) {
       std::string smiles = input.is_string() ? input.get<std::string>() : input.dump();
       poisoned = poisoned || smiles == poison_;
       rows.push_back(RowFor(smiles));
+      received.push_back(std::move(smiles));
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++calls_;
+      inputs_.insert(inputs_.end(), received.begin(), received.end());
       if (poisoned) {
         poisoned_.push_back(inputs.size());
       }
@@ -98,6 +107,7 @@ private:
   std::unique_ptr<http::Server> server_;
   mutable std::mutex mu_;
   size_t calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<std::string> inputs_ ABSL_GUARDED_BY(mu_);
   std::vector<size_t> poisoned_ ABSL_GUARDED_BY(mu_);
 };
 
