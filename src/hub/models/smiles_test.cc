@@ -16,7 +16,7 @@ std::string ErrorOf(const std::string& smiles) {
   absl::StatusOr<MolPtr> mol = ParseSmiles(smiles);
   EXPECT_FALSE(mol.ok()) << smiles;
   EXPECT_EQ(mol.status().code(), absl::StatusCode::kInvalidArgument);
-  return std::string(mol.status().message());
+  return std::string{mol.status().message()};
 }
 
 TEST(ParseSmilesTest, ParsesAndRemovesHydrogens) {
