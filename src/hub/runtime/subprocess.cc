@@ -1,13 +1,13 @@
 #include "hub/runtime/subprocess.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include "fmt/format.h"
@@ -47,7 +47,7 @@ void CloseOnExecFrom3() {
     char* const* argv, int in_fd, int out_fd, int error_fd, bool die_with_parent, pid_t parent) {
   sigset_t empty;
   sigemptyset(&empty);
-  sigprocmask(SIG_SETMASK, &empty, nullptr);
+  pthread_sigmask(SIG_SETMASK, &empty, nullptr);
   struct sigaction dfl = {};
   dfl.sa_handler = SIG_DFL;
   sigaction(SIGPIPE, &dfl, nullptr);
@@ -67,6 +67,12 @@ void CloseOnExecFrom3() {
   ssize_t ignored = write(error_fd, &error, sizeof(error));
   (void)ignored;
   _exit(127);
+}
+
+// errno's text (strerror shares one buffer between threads; this is the GNU strerror_r).
+std::string ErrnoText(int error) {
+  char buffer[256] = {};
+  return strerror_r(error, buffer, sizeof(buffer));
 }
 
 std::string_view SignalName(int signal) {
@@ -110,7 +116,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(const SpawnOptions
   const char* out_path = options.output_path.empty() ? "/dev/null" : options.output_path.c_str();
   int out_fd = open(out_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (out_fd < 0) {
-    return absl::UnavailableError(fmt::format("cannot open {}: {}", out_path, strerror(errno)));
+    return absl::UnavailableError(fmt::format("cannot open {}: {}", out_path, ErrnoText(errno)));
   }
   int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int error_pipe[2] = {-1, -1};
@@ -121,7 +127,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(const SpawnOptions
       close(in_fd);
     }
     return absl::UnavailableError(
-        fmt::format("cannot prepare a child process: {}", strerror(error)));
+        fmt::format("cannot prepare a child process: {}", ErrnoText(error)));
   }
 
   pid_t parent = getpid();
@@ -135,7 +141,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(const SpawnOptions
   close(error_pipe[1]);
   if (pid < 0) {
     close(error_pipe[0]);
-    return absl::UnavailableError(fmt::format("fork failed: {}", strerror(fork_error)));
+    return absl::UnavailableError(fmt::format("fork failed: {}", ErrnoText(fork_error)));
   }
 
   // The pipe closes at exec; a value in it is exec's errno.
@@ -149,7 +155,7 @@ absl::StatusOr<std::unique_ptr<Subprocess>> Subprocess::Spawn(const SpawnOptions
     int status = 0;
     waitpid(pid, &status, 0);
     return absl::UnavailableError(
-        fmt::format("cannot run {}: {}", options.argv[0], strerror(exec_error)));
+        fmt::format("cannot run {}: {}", options.argv[0], ErrnoText(exec_error)));
   }
   return std::unique_ptr<Subprocess>(new Subprocess(pid, PidfdOpen(pid)));
 }
