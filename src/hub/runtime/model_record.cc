@@ -10,7 +10,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxTextBytes = 64 * 1024;
+constexpr size_t kMaxTextBytes = size_t{64} * 1024;
 constexpr size_t kMaxShortTextBytes = 256;
 
 absl::Status Bad(std::string_view field, std::string_view why) {
@@ -101,7 +101,7 @@ absl::Status ValidateRuntimeFields(const ModelDetails& d) {
   if (!d.backend.empty() && d.backend != kLocalBackend && d.backend != kUrlBackend &&
       d.backend != kKubernetesBackend) {
     return Bad("backend",
-               fmt::format("must be \"local\", \"url\" or \"kubernetes\", got \"{}\"", d.backend));
+               fmt::format(R"(must be "local", "url" or "kubernetes", got "{}")", d.backend));
   }
   if (d.backend == kUrlBackend && !IsHttpUrl(d.url)) {
     return Bad("url", "must be an http:// or https:// URL when backend is \"url\"");

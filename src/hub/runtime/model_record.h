@@ -129,10 +129,10 @@ std::string EffectiveBackend(const ModelDetails& details, std::string_view defau
 // upstream writes it.
 std::string DetailsToStoredJson(const ModelDetails& details);
 
-// Parses the stored form. Fields missing in older rows get the upstream defaults
+// Parses the stored form `text`. Fields missing in older rows get the upstream defaults
 // (executionMode ASYNC, imageTag latest, cacheEnabled false, k8sResources cpu 10/500 memory
 // 100/sizeMegabytes). DataLoss when the text is not a JSON object or a field has the wrong
 // type.
-[[nodiscard]] absl::StatusOr<ModelDetails> DetailsFromStoredJson(std::string_view json);
+[[nodiscard]] absl::StatusOr<ModelDetails> DetailsFromStoredJson(std::string_view text);
 
 }  // namespace hub::runtime
