@@ -1,11 +1,11 @@
 #include "hub/runtime/local_backend.h"
 
 #include <poll.h>
-#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -56,6 +56,12 @@ std::string LastLines(const std::string& path, size_t count) {
     lines.erase(lines.begin(), lines.end() - static_cast<std::ptrdiff_t>(count));
   }
   return common::Join(lines, " | ");
+}
+
+// Whether the model server at `base_url` answers `/healthz` with a 2xx.
+bool AnswersHealth(http::Client& client, const std::string& base_url) {
+  auto health = client.Get(base_url + "/healthz", std::chrono::milliseconds(1000));
+  return health.ok() && health->status >= 200 && health->status < 300;
 }
 
 std::chrono::milliseconds ReadinessPause(int attempt) {
@@ -213,40 +219,46 @@ void LocalBackend::SpawnOne(SpawnRequest& request) {
   cv_.notify_all();
 }
 
-void LocalBackend::WaitReady(std::shared_ptr<Process> process) {
+bool LocalBackend::IsCurrent(const std::shared_ptr<Process>& process) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = processes_.find(process->spec.instance_id);
+  return it != processes_.end() && it->second == process && !process->stop_requested;
+}
+
+void LocalBackend::ReportReady(const std::shared_ptr<Process>& process,
+                               int port,
+                               const std::string& base_url) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (processes_.count(process->spec.instance_id) == 0 || process->stop_requested) {
+      return;
+    }
+    process->ready = true;
+    process->port = port;
+  }
+  InstanceObservation ready;
+  ready.instance_id = process->spec.instance_id;
+  ready.model_id = process->spec.model_id;
+  ready.phase = InstancePhase::kReady;
+  ready.base_url = base_url;
+  ready.details = {{"pid", process->child->pid()}, {"port", port}, {"log_file", process->log_path}};
+  Report({ready});
+}
+
+void LocalBackend::WaitReady(const std::shared_ptr<Process>& process) {
   const Steady::time_point deadline = process->started + options_.ready_timeout;
   int port = 0;
   for (int attempt = 0;; ++attempt) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = processes_.find(process->spec.instance_id);
-      if (it == processes_.end() || it->second != process || process->stop_requested) {
-        return;
-      }
+    if (!IsCurrent(process)) {
+      return;
     }
     if (port == 0) {
       port = ReadPortFile(process->port_file);
     }
     if (port > 0) {
       std::string base_url = fmt::format("http://{}:{}", options_.host, port);
-      auto health = client_.Get(base_url + "/healthz", std::chrono::milliseconds(1000));
-      if (health.ok() && health->status >= 200 && health->status < 300) {
-        InstanceObservation ready;
-        {
-          std::lock_guard<std::mutex> lock(mu_);
-          if (processes_.count(process->spec.instance_id) == 0 || process->stop_requested) {
-            return;
-          }
-          process->ready = true;
-          process->port = port;
-        }
-        ready.instance_id = process->spec.instance_id;
-        ready.model_id = process->spec.model_id;
-        ready.phase = InstancePhase::kReady;
-        ready.base_url = base_url;
-        ready.details = {
-            {"pid", process->child->pid()}, {"port", port}, {"log_file", process->log_path}};
-        Report({ready});
+      if (AnswersHealth(client_, base_url)) {
+        ReportReady(process, port, base_url);
         return;
       }
     }
@@ -262,30 +274,40 @@ void LocalBackend::WaitReady(std::shared_ptr<Process> process) {
   }
 }
 
+std::optional<LocalBackend::PollPlan> LocalBackend::NextPoll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopping_ && processes_.empty() && spawns_.empty()) {
+    return std::nullopt;
+  }
+  PollPlan plan;
+  plan.timeout_ms = kMaxPollMillis;
+  Steady::time_point now = Steady::now();
+  for (const auto& [id, process] : processes_) {
+    if (process->child->pidfd() >= 0) {
+      plan.pidfds.push_back(process->child->pidfd());
+    } else {
+      plan.timeout_ms = std::min(plan.timeout_ms, 20);
+    }
+    if (process->stop_requested && !process->killed) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(process->kill_at - now);
+      plan.timeout_ms = std::clamp(static_cast<int>(left.count()) + 1, 0, plan.timeout_ms);
+    }
+  }
+  return plan;
+}
+
 void LocalBackend::MonitorLoop() {
   while (true) {
     SpawnPending();
-    std::vector<pollfd> fds = {{wake_fd_, POLLIN, 0}};
-    int timeout = kMaxPollMillis;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_ && processes_.empty() && spawns_.empty()) {
-        return;
-      }
-      Steady::time_point now = Steady::now();
-      for (const auto& [id, process] : processes_) {
-        if (process->child->pidfd() >= 0) {
-          fds.push_back({process->child->pidfd(), POLLIN, 0});
-        } else {
-          timeout = std::min(timeout, 20);
-        }
-        if (process->stop_requested && !process->killed) {
-          auto left = std::chrono::duration_cast<std::chrono::milliseconds>(process->kill_at - now);
-          timeout = std::clamp(static_cast<int>(left.count()) + 1, 0, timeout);
-        }
-      }
+    std::optional<PollPlan> plan = NextPoll();
+    if (!plan.has_value()) {
+      return;
     }
-    poll(fds.data(), fds.size(), timeout);
+    std::vector<pollfd> fds = {{wake_fd_, POLLIN, 0}};
+    for (int pidfd : plan->pidfds) {
+      fds.push_back({pidfd, POLLIN, 0});
+    }
+    poll(fds.data(), fds.size(), plan->timeout_ms);
     std::uint64_t drained = 0;
     ssize_t ignored = read(wake_fd_, &drained, sizeof(drained));
     (void)ignored;
@@ -338,7 +360,7 @@ void LocalBackend::ReapAndSignal(std::vector<InstanceObservation>& out) {
       obs.cause = ExitCause::kStartFailed;
       std::string why = p.failure.empty() ? e.exit.Describe() : p.failure;
       std::string last = LastLines(p.log_path, 3);
-      obs.message = last.empty() ? why : why + ": " + last;
+      obs.message = last.empty() ? why : fmt::format("{}: {}", why, last);
     } else {
       obs.cause = ExitCause::kCrashed;
       obs.message = e.exit.Describe();
@@ -367,7 +389,7 @@ void LocalBackend::Report(const std::vector<InstanceObservation>& observations) 
   }
 }
 
-void LocalBackend::Wake() {
+void LocalBackend::Wake() const {
   std::uint64_t one = 1;
   ssize_t ignored = write(wake_fd_, &one, sizeof(one));
   (void)ignored;

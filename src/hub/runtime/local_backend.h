@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,12 +87,25 @@ private:
   struct Process;
   struct SpawnRequest;
 
+  // What the monitor thread waits on next: the pidfds of the children that have one, and a
+  // timeout that wakes it for the others and for the next kill deadline.
+  struct PollPlan {
+    std::vector<int> pidfds;
+    int timeout_ms = 0;
+  };
+
   void MonitorLoop();
+  // nullopt once the backend is shut down with no child and no spawn left.
+  std::optional<PollPlan> NextPoll();
   void SpawnPending();
   void SpawnOne(SpawnRequest& request);
   void ReapAndSignal(std::vector<InstanceObservation>& out);
-  void WaitReady(std::shared_ptr<Process> process);
-  void Wake();
+  void WaitReady(const std::shared_ptr<Process>& process);
+  // Whether `process` is still the wanted instance of its id.
+  bool IsCurrent(const std::shared_ptr<Process>& process);
+  // Marks `process` ready at `base_url` and reports it, unless it was stopped meanwhile.
+  void ReportReady(const std::shared_ptr<Process>& process, int port, const std::string& base_url);
+  void Wake() const;
   void Report(const std::vector<InstanceObservation>& observations);
   void PruneLogs();
   std::string LogPath(const std::string& instance_id) const;
