@@ -245,6 +245,24 @@ struct Handlers {
   jobs::WorkRequestService& service;
   WorkRequestsApiOptions options;
 
+  // The request the path names, if `caller` may see it (NotFound otherwise).
+  absl::StatusOr<jobs::WorkRequestRecord> VisibleRequest(const Request& request,
+                                                         const jobs::Caller& caller) {
+    HUB_ASSIGN_OR_RETURN(std::int64_t id, RequestId(request));
+    return service.Get(caller, id);
+  }
+
+  // The same, when `caller` may also read its molecules and results (PermissionDenied
+  // otherwise).
+  absl::StatusOr<jobs::WorkRequestRecord> ReadableRequest(const Request& request,
+                                                          const jobs::Caller& caller) {
+    HUB_ASSIGN_OR_RETURN(jobs::WorkRequestRecord record, VisibleRequest(request, caller));
+    if (!jobs::WorkRequestService::MaySeeContents(caller, record)) {
+      return absl::PermissionDeniedError("the results of this request need MANAGE_WORK_REQUESTS");
+    }
+    return record;
+  }
+
   Response Submit(Request& request, const Principal& principal) {
     auto submit = ParseSubmit(request);
     if (!submit.ok()) {
@@ -279,8 +297,7 @@ struct Handlers {
 
   Response Get(Request& request, const Principal& principal) {
     jobs::Caller caller = CallerFor(request, principal);
-    auto id = RequestId(request);
-    auto record = id.ok() ? service.Get(caller, *id) : id.status();
+    auto record = VisibleRequest(request, caller);
     if (!record.ok()) {
       return ErrorResponse(record.status(), request);
     }
@@ -293,15 +310,12 @@ struct Handlers {
     if (!*include || record->status != jobs::RequestStatus::kCompleted || !contents) {
       return RecordResponse(service, caller, *record, options.entries_in_response);
     }
-    return EmbeddedResult(request, caller, *record, *csv);
+    return EmbeddedResult(request, *record, *csv);
   }
 
   // The upstream shape with the result inside: the request's JSON, streamed, with `result`
   // as CSV lines or as the model's row objects.
-  Response EmbeddedResult(Request& request,
-                          const jobs::Caller& caller,
-                          const jobs::WorkRequestRecord& record,
-                          bool csv) {
+  Response EmbeddedResult(Request& request, const jobs::WorkRequestRecord& record, bool csv) {
     jobs::ResultOptions result_options;
     result_options.format =
         csv ? jobs::ResultFormat::kUpstreamCsvLines : jobs::ResultFormat::kUpstreamJson;
@@ -324,14 +338,9 @@ struct Handlers {
   }
 
   Response Result(Request& request, const Principal& principal) {
-    jobs::Caller caller = CallerFor(request, principal);
-    auto id = RequestId(request);
-    auto record = id.ok() ? service.Get(caller, *id) : id.status();
+    auto record = ReadableRequest(request, CallerFor(request, principal));
     if (!record.ok()) {
       return ErrorResponse(record.status(), request);
-    }
-    if (!jobs::WorkRequestService::MaySeeContents(caller, *record)) {
-      return Response::Error(403, "the results of this request need MANAGE_WORK_REQUESTS");
     }
     jobs::ResultOptions result_options;
     auto format = jobs::ParseResultFormat(request.Query("format").value_or("csv"));
@@ -370,14 +379,9 @@ struct Handlers {
   }
 
   Response Rows(Request& request, const Principal& principal) {
-    jobs::Caller caller = CallerFor(request, principal);
-    auto id = RequestId(request);
-    auto record = id.ok() ? service.Get(caller, *id) : id.status();
+    auto record = ReadableRequest(request, CallerFor(request, principal));
     if (!record.ok()) {
       return ErrorResponse(record.status(), request);
-    }
-    if (!jobs::WorkRequestService::MaySeeContents(caller, *record)) {
-      return Response::Error(403, "the results of this request need MANAGE_WORK_REQUESTS");
     }
     auto offset =
         common::ParseIntSetting(request.Query("offset").value_or("0"), 0, std::int64_t{1} << 40);
@@ -422,14 +426,13 @@ struct Handlers {
 
   Response Events(Request& request, const Principal& principal) {
     jobs::Caller caller = CallerFor(request, principal);
-    auto id = RequestId(request);
-    auto record = id.ok() ? service.Get(caller, *id) : id.status();
+    auto record = VisibleRequest(request, caller);
     if (!record.ok()) {
       return ErrorResponse(record.status(), request);
     }
     auto last = std::make_shared<std::string>();
     jobs::WorkRequestService* svc = &service;
-    std::int64_t request_id = *id;
+    std::int64_t request_id = record->id;
     auto poll = [svc, caller, request_id, last](std::vector<http::SseEvent>& events) {
       auto current = svc->Get(caller, request_id);
       if (!current.ok()) {
