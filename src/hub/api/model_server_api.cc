@@ -32,7 +32,7 @@ constexpr std::uint64_t kMaxRunBody = 256ull << 20;
 // Like ersilia-pack (FastAPI), accept JSON sent without a Content-Type.
 http::RouteOptions RunBody() {
   http::RouteOptions options = http::JsonBody(kMaxRunBody);
-  options.content_types.push_back("");
+  options.content_types.emplace_back();
   return options;
 }
 
@@ -94,8 +94,8 @@ class ModelServer::Impl {
 public:
   Impl(models::ModelPtr model, ModelServerOptions options)
       : model_(std::move(model)),
-        options_(options),
-        compute_(std::max<size_t>(1, options.compute_threads), "compute"),
+        options_(std::move(options)),
+        compute_(std::max<size_t>(1, options_.compute_threads), "compute"),
         jobs_runner_(1, "jobs"),
         started_(common::FormatTimestamp(common::SystemClock::Instance().NowMicros())) {}
 
@@ -136,11 +136,12 @@ Response ModelServer::Impl::Run(const Request& request) {
   if (!body.ok()) {
     return Response::Error(422, common::ToString(body.status().message()));
   }
-  std::vector<models::RowResult> rows = models::RunBatch(*model_, body->inputs, &compute_);
-  Response response = Response::JsonText(
-      200, models::RenderRunJson(model_->info(), body->inputs, rows, query->render));
-  response.headers.Set(std::string(models::kRowErrorsHeader),
-                       std::to_string(models::CountRowErrors(rows)));
+  // The compute threads render the rows they compute, and the pieces go to the socket as they
+  // are: a fingerprint answer (26 MB per 1000 molecules) is never copied into one string.
+  models::RenderedBatch answer =
+      models::RunAndRender(*model_, body->inputs, query->render, &compute_);
+  Response response = Response::JsonPieces(200, std::move(answer.pieces));
+  response.headers.Set(std::string(models::kRowErrorsHeader), std::to_string(answer.row_errors));
   return response;
 }
 
@@ -176,8 +177,12 @@ Response ModelServer::Impl::Submit(const Request& request) {
   auto inputs = std::make_shared<std::vector<std::string>>(std::move(body->inputs));
   models::RunRenderOptions render = query->render;
   jobs_runner_.Submit([this, job, inputs, render] {
-    std::vector<models::RowResult> rows = models::RunBatch(*model_, *inputs, &compute_);
-    std::string result = models::RenderRunJson(model_->info(), *inputs, rows, render);
+    models::RenderedBatch answer = models::RunAndRender(*model_, *inputs, render, &compute_);
+    std::string result;
+    result.reserve(answer.bytes);
+    for (const std::string& piece : answer.pieces) {
+      result += piece;
+    }
     std::lock_guard<std::mutex> lock(jobs_mu_);
     job->result = std::move(result);
     job->status = "completed";
@@ -285,7 +290,7 @@ void ModelServer::Impl::AddRoutes(http::Router& router, metrics::Registry* metri
 }
 
 ModelServer::ModelServer(models::ModelPtr model, ModelServerOptions options)
-    : impl_(std::make_unique<Impl>(std::move(model), options)) {}
+    : impl_(std::make_unique<Impl>(std::move(model), std::move(options))) {}
 
 ModelServer::~ModelServer() = default;
 

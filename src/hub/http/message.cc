@@ -102,6 +102,14 @@ Response Response::JsonText(int status, std::string json) {
   return r;
 }
 
+Response Response::JsonPieces(int status, std::vector<std::string> pieces) {
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", "application/json");
+  r.body_pieces = std::move(pieces);
+  return r;
+}
+
 Response Response::Json(int status, const nlohmann::json& value) {
   return JsonText(status, value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

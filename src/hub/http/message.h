@@ -107,11 +107,18 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;
-  // When set, `body` is ignored and the body is sent with chunked transfer encoding.
+  // When not empty, `body` is ignored and the body is these pieces in order, sent with one
+  // `Content-Length` and without being copied into one string (large answers whose parts
+  // were produced on different threads).
+  std::vector<std::string> body_pieces;
+  // When set, `body` and `body_pieces` are ignored and the body is sent with chunked transfer
+  // encoding.
   std::shared_ptr<BodyStream> stream;
 
   // A JSON response from already serialized text.
   static Response JsonText(int status, std::string json);
+  // A JSON response whose text is `pieces` concatenated (see `body_pieces`).
+  static Response JsonPieces(int status, std::vector<std::string> pieces);
   static Response Json(int status, const nlohmann::json& value);
   // The upstream error shape: `{"detail": "<detail>"}`.
   static Response Error(int status, std::string_view detail);

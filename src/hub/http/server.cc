@@ -157,6 +157,7 @@ private:
   void Reply(Response response);
   void Reject(int status, std::string_view detail);
   void WriteString(Response response);
+  void WritePieces(Response response);
   void WriteStreamHeader(Response response);
   void PullStream();
   void OnStreamStep(StreamStep step, const std::shared_ptr<std::string>& chunk);
@@ -504,6 +505,10 @@ void Session::Reply(Response response) {
     WriteStreamHeader(std::move(response));
     return;
   }
+  if (!response.body_pieces.empty()) {
+    WritePieces(std::move(response));
+    return;
+  }
   WriteString(std::move(response));
 }
 
@@ -529,6 +534,49 @@ void Session::WriteString(Response response) {
   bhttp::async_write(stream_, *message, [self = shared_from_this(), message](ErrorCode ec, size_t) {
     self->FinishRequest(ec);
   });
+}
+
+// Sends the header with the pieces' total as `Content-Length`, then the pieces themselves
+// from where they are (gathered writes), so a large answer is never copied into one buffer.
+void Session::WritePieces(Response response) {
+  Observe();
+
+  struct Message {
+    bhttp::response<bhttp::empty_body> header;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> serializer;
+    std::vector<std::string> pieces;
+    std::vector<net::const_buffer> buffers;
+  };
+
+  auto message = std::make_shared<Message>();
+  message->header.version(version_);
+  message->header.result(static_cast<unsigned>(response.status));
+  for (const auto& [name, value] : response.headers.entries()) {
+    message->header.insert(name, value);
+  }
+  message->header.keep_alive(keep_alive_);
+  message->pieces = std::move(response.body_pieces);
+  std::uint64_t length = 0;
+  for (const std::string& piece : message->pieces) {
+    length += piece.size();
+    message->buffers.emplace_back(piece.data(), piece.size());
+  }
+  message->header.content_length(length);
+  message->serializer.emplace(message->header);
+
+  const bool head = request_.method == Method::kHead;
+  stream_.expires_after(server_.options().io_timeout);
+  bhttp::async_write_header(
+      stream_, *message->serializer,
+      [self = shared_from_this(), message, head](ErrorCode ec, size_t) {
+        if (ec || head) {
+          self->FinishRequest(ec);
+          return;
+        }
+        self->stream_.expires_after(self->server_.options().io_timeout);
+        net::async_write(self->stream_, message->buffers,
+                         [self, message](ErrorCode ec, size_t) { self->FinishRequest(ec); });
+      });
 }
 
 void Session::WriteStreamHeader(Response response) {

@@ -124,6 +124,9 @@ protected:
       r.stream = stream_;
       return r;
     });
+    router_.Add(Method::kGet, "/pieces", [](Request&) {
+      return Response::JsonPieces(200, {"[", std::string(300000, '1'), ",2", "", "]"});
+    });
     router_.Add(Method::kGet, "/items/{id}",
                 [](Request& r) { return Response::Text(200, std::string(r.Param("id"))); });
   }
@@ -270,6 +273,35 @@ TEST_F(ServerTest, StreamsChunksWithoutHoldingAThread) {
   ASSERT_TRUE(response.ok());
   EXPECT_EQ(response->body, "chunk3\nchunk2\nchunk1\n");
   EXPECT_TRUE(stream_->cancelled.load());
+}
+
+TEST_F(ServerTest, SendsBodyPiecesAsOneBodyWithItsLength) {
+  StartServer();
+  const std::string expected = "[" + std::string(300000, '1') + ",2]";
+
+  auto first = client_.Get(base_ + "/pieces");
+  auto second = client_.Get(base_ + "/pieces");  // the connection stays usable
+
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->body, expected);
+  EXPECT_EQ(first->headers.Get("Content-Length"), std::to_string(expected.size()));
+  EXPECT_EQ(first->headers.Get("Content-Type"), "application/json");
+  EXPECT_EQ(second->body, expected);
+}
+
+TEST_F(ServerTest, HeadOfBodyPiecesHasLengthButNoBody) {
+  StartServer();
+  ClientRequest request;
+  request.method = Method::kHead;
+  request.url = base_ + "/pieces";
+
+  auto response = client_.Send(request);
+  auto after = client_.Get(base_ + "/pieces");
+
+  ASSERT_TRUE(response.ok() && after.ok());
+  EXPECT_TRUE(response->body.empty());
+  EXPECT_EQ(response->headers.Get("Content-Length"), std::to_string(300004));
+  EXPECT_EQ(after->body.size(), 300004u);
 }
 
 TEST_F(ServerTest, PathParametersAreDecoded) {

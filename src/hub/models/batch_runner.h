@@ -8,6 +8,7 @@
 
 #include "hub/common/thread_pool.h"
 #include "hub/models/model.h"
+#include "hub/models/protocol.h"
 
 namespace hub::models {
 
@@ -26,5 +27,28 @@ RowResult ComputeRow(const Model& model, const std::string& input);
 std::vector<RowResult> RunBatch(const Model& model,
                                 const std::vector<std::string>& inputs,
                                 common::ThreadPool* pool);
+
+// A `/run` answer rendered while its batch was computed (see `RunAndRender`).
+struct RenderedBatch {
+  // The body in order. Concatenated, the pieces are exactly `RenderRunJson`'s text for the
+  // batch; they are kept apart so that rows rendered on different threads are never copied
+  // into one string (the HTTP layer sends them as they are).
+  std::vector<std::string> pieces;
+  size_t bytes = 0;       // the body's size: the pieces' sizes summed
+  size_t row_errors = 0;  // rows whose `RowResult::error` is set, as `CountRowErrors` counts
+};
+
+// Computes every input like `RunBatch` and renders the `/run` answer for `options`. For the
+// orients `RowRenderer` supports (`records`, `values`) each thread renders a row as soon as
+// it has computed it, from one row of values it reuses: no table of the batch's values is
+// built, and rendering is spread over the threads instead of following the batch on one.
+// Then the pieces are `[` with the first row, `,` with each further row, and `]`. Other
+// orients are `RunBatch` followed by `RenderRunJson`, in one piece.
+//
+// REQUIRES: as for `RunBatch`.
+RenderedBatch RunAndRender(const Model& model,
+                           const std::vector<std::string>& inputs,
+                           const RunRenderOptions& options,
+                           common::ThreadPool* pool);
 
 }  // namespace hub::models

@@ -138,5 +138,71 @@ TEST(BatchRunnerTest, BuiltinModelsAreThreadSafe) {
   }
 }
 
+std::string Join(const RenderedBatch& batch) {
+  std::string text;
+  for (const std::string& piece : batch.pieces) {
+    text += piece;
+  }
+  return text;
+}
+
+// Rendering on the compute threads must give `RenderRunJson`'s bytes for every orient, with
+// errors, duplicates (first row repeated too) and on one or several threads.
+TEST(BatchRunnerTest, RunAndRenderGivesRenderRunJsonText) {
+  AtomCountModel model;
+  common::ThreadPool pool(2, "test");
+  const std::vector<std::string> inputs = {"C",     "CC",  "C1CC", "",   "CCCC",
+                                           "CCCCC", "CCC", "C",    "CC", "C\"\\\n(x"};
+  const std::vector<RowResult> rows = RunBatch(model, inputs, nullptr);
+
+  for (Orient orient :
+       {Orient::kRecords, Orient::kValues, Orient::kSplit, Orient::kIndex, Orient::kColumns}) {
+    for (bool include_errors : {false, true}) {
+      const RunRenderOptions options{orient, include_errors};
+      const std::string expected = RenderRunJson(model.info(), inputs, rows, options);
+      for (common::ThreadPool* threads : {static_cast<common::ThreadPool*>(nullptr), &pool}) {
+        RenderedBatch batch = RunAndRender(model, inputs, options, threads);
+
+        EXPECT_EQ(Join(batch), expected) << static_cast<int>(orient) << include_errors;
+        EXPECT_EQ(batch.bytes, expected.size());
+        EXPECT_EQ(batch.row_errors, CountRowErrors(rows));
+      }
+    }
+  }
+}
+
+TEST(BatchRunnerTest, RunAndRenderOfAnEmptyBatchIsAnEmptyList) {
+  AtomCountModel model;
+  common::ThreadPool pool(2, "test");
+
+  RenderedBatch batch = RunAndRender(model, {}, RunRenderOptions{}, &pool);
+
+  EXPECT_EQ(Join(batch), "[]");
+  EXPECT_EQ(batch.row_errors, 0u);
+}
+
+// The fingerprint the task is about, on real molecules: 2048 keyed integers per row.
+TEST(BatchRunnerTest, RunAndRenderMatchesForAFingerprintModel) {
+  const std::string shared = testing::SharedDataDir();
+  if (shared.empty()) {
+    GTEST_FAIL() << "../shared/data not found";
+  }
+  std::vector<std::string> inputs = testing::ReadFirstColumn(shared + "/molecules_50k.csv", 200);
+  inputs.push_back("not a smiles");
+  inputs.push_back(inputs.front());
+  common::ThreadPool pool(3, "test");
+  auto model = CreateModel("eos4wt0", ModelResources{});
+  ASSERT_TRUE(model.ok()) << model.status();
+  const std::vector<RowResult> rows = RunBatch(**model, inputs, nullptr);
+
+  for (bool include_errors : {false, true}) {
+    const RunRenderOptions options{Orient::kRecords, include_errors};
+    RenderedBatch batch = RunAndRender(**model, inputs, options, &pool);
+
+    EXPECT_EQ(Join(batch), RenderRunJson((*model)->info(), inputs, rows, options));
+    EXPECT_EQ(batch.row_errors, 1u);
+  }
+}
+
 }  // namespace
 }  // namespace hub::models

@@ -67,6 +67,8 @@ private:
 // fixed-size memcpy from a padded slot; `,"dimension_0000":` is 18 bytes.
 constexpr size_t kKeySlot = 32;
 
+}  // namespace
+
 // How each cell of a row is written, precomputed per model.
 struct CellPlan {
   bool integers = false;     // all-integer model: JSON integers
@@ -79,6 +81,8 @@ struct CellPlan {
   size_t row_bytes = 0;          // upper bound of one row's cells and keys
   size_t typical_row_bytes = 0;  // estimate, to size the output once
 };
+
+namespace {
 
 CellPlan MakePlan(const ModelInfo& info) {
   CellPlan plan;
@@ -138,15 +142,14 @@ inline char* WriteKey(char* out, const CellPlan& plan, size_t column) {
     // the key's bytes: one fixed-size move instead of a variable-length memcpy.
     std::memcpy(out, plan.key_slots.data() + column * kKeySlot, kKeySlot);
   } else {
-    std::memcpy(out, key.data(), key.size());
+    std::copy_n(key.data(), key.size(), out);
   }
   return out + key.size();
 }
 
-// `{"c1":v,...}` (`with_keys`) or `[v,...]` for one row.
-void WriteRow(
-    Output& out, const CellPlan& plan, const RowResult& row, bool with_keys, bool with_error) {
-  char* p = out.Room(plan.row_bytes);
+// Writes `{"c1":v,...` (`with_keys`) or `[v,...` for one row at `p`, without the closing
+// bracket, and returns the end. REQUIRES: `plan.row_bytes` of room at `p`.
+char* WriteCells(char* p, const CellPlan& plan, const RowResult& row, bool with_keys) {
   *p++ = with_keys ? '{' : '[';
   const size_t n = row.values.size();
   const double* values = row.values.data();
@@ -169,10 +172,25 @@ void WriteRow(
       p = WriteFloatCell(p + (c > 0 ? 1 : 0), plan.fixed6[c] != 0, values[c]);
     }
   }
-  out.Commit(p);
+  return p;
+}
+
+// The `,"_error":"..."` member of a failed row's object; empty when there is none to write.
+std::string ErrorMember(const RowResult& row, bool with_keys, bool with_error) {
+  std::string member;
   if (with_keys && with_error && !row.error.empty()) {
-    out.Append(row.values.empty() ? "\"_error\":" : ",\"_error\":");
-    out.AppendJsonString(row.error);
+    member = row.values.empty() ? "\"_error\":" : ",\"_error\":";
+    common::AppendJsonString(member, row.error);
+  }
+  return member;
+}
+
+// `{"c1":v,...}` (`with_keys`) or `[v,...]` for one row.
+void WriteRow(
+    Output& out, const CellPlan& plan, const RowResult& row, bool with_keys, bool with_error) {
+  out.Commit(WriteCells(out.Room(plan.row_bytes), plan, row, with_keys));
+  if (with_keys && with_error && !row.error.empty()) {
+    out.Append(ErrorMember(row, with_keys, with_error));
   }
   out.Append(with_keys ? '}' : ']');
 }
@@ -311,7 +329,7 @@ void WriteColumns(Output& out,
       if (k > 0) {
         *p++ = ',';
       }
-      std::memcpy(p, keys[k].data(), keys[k].size());
+      std::copy_n(keys[k].data(), keys[k].size(), p);
       p = WriteCell(p + keys[k].size(), plan, c, rows[order[k]].values[c]);
       out.Commit(p);
     }
@@ -412,6 +430,32 @@ std::string RenderRunJson(const ModelInfo& info,
       break;
   }
   return std::move(out).Finish();
+}
+
+bool RowRenderer::Supports(const RunRenderOptions& options) {
+  return options.orient == Orient::kRecords || options.orient == Orient::kValues;
+}
+
+RowRenderer::RowRenderer(const ModelInfo& info, const RunRenderOptions& options)
+    : plan_(std::make_unique<const CellPlan>(MakePlan(info))),
+      with_keys_(options.orient == Orient::kRecords),
+      with_errors_(options.include_errors) {
+  HUB_CHECK(Supports(options));
+}
+
+RowRenderer::~RowRenderer() = default;
+
+size_t RowRenderer::WriteRow(const RowResult& row, size_t at, std::string& buffer) const {
+  HUB_CHECK(row.values.size() == plan_->keys.size() && at <= buffer.size());
+  const std::string error = ErrorMember(row, with_keys_, with_errors_);
+  const size_t room = plan_->row_bytes + error.size() + 1;
+  if (buffer.size() - at < room) {
+    buffer.resize(at + room);
+  }
+  char* p = WriteCells(buffer.data() + at, *plan_, row, with_keys_);
+  p = std::copy_n(error.data(), error.size(), p);
+  *p++ = with_keys_ ? '}' : ']';
+  return static_cast<size_t>(p - buffer.data());
 }
 
 namespace {

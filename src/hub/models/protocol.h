@@ -13,6 +13,7 @@
 // (see `RenderRunJson`). docs/models.md describes this for users.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,42 @@ std::string RenderRunJson(const ModelInfo& info,
                           const std::vector<std::string>& inputs,
                           const std::vector<RowResult>& rows,
                           const RunRenderOptions& options);
+
+struct CellPlan;
+
+// Renders a `/run` answer one row at a time, for the orients whose body is a list of
+// independent rows (`records` and `values`; see `Supports`), so that the thread that computed
+// a row can render it while its values are still in that thread's cache. The body is `[`,
+// the rows joined by `,`, then `]`: byte for byte what `RenderRunJson` gives for the same rows
+// and options.
+//
+// Immutable after construction: `WriteRow` may run on many threads at once. Keeps no
+// reference to the `ModelInfo` it was built from.
+class RowRenderer final {
+public:
+  // Returns whether `options` can be rendered row by row: `records` and `values`.
+  static bool Supports(const RunRenderOptions& options);
+
+  // REQUIRES: `Supports(options)`.
+  RowRenderer(const ModelInfo& info, const RunRenderOptions& options);
+  ~RowRenderer();
+
+  RowRenderer(const RowRenderer&) = delete;
+  RowRenderer& operator=(const RowRenderer&) = delete;
+
+  // Writes the JSON of `row` (an object in column order for `records`, an array for `values`,
+  // with `_error` when the options include errors) into `buffer` from byte `at` on, and
+  // returns where it ends. `buffer` grows when the room it has past `at` may not hold the row,
+  // and never shrinks, so a buffer reused for many rows is allocated and zeroed once; bytes
+  // past the returned end are unspecified.
+  // REQUIRES: `row.values.size()` is the model's column count; `at <= buffer.size()`.
+  size_t WriteRow(const RowResult& row, size_t at, std::string& buffer) const;
+
+private:
+  std::unique_ptr<const CellPlan> plan_;
+  bool with_keys_ = true;
+  bool with_errors_ = false;
+};
 
 // Renders `rows` as the model's `run_output.csv` would hold them: a header of the column
 // names, then one line per row with cells formatted per `Column::format` (empty for a
