@@ -1,9 +1,11 @@
 #include "hub/runtime/url_backend.h"
 
+#include <exception>
 #include <thread>
 
 #include "fmt/format.h"
 
+#include "hub/common/log.h"
 #include "hub/common/strings.h"
 
 namespace hub::runtime {
@@ -24,7 +26,14 @@ UrlBackend::UrlBackend(http::Client& client, UrlBackendOptions options)
     : client_(client), options_(options), probes_(4, "url-probe") {}
 
 UrlBackend::~UrlBackend() {
-  Shutdown();
+  // Shutdown reports every release to the observer, and building or handling a report may
+  // throw (nlohmann::json, the observer's own code); a destructor must not, so the remaining
+  // releases go unreported.
+  try {
+    Shutdown();
+  } catch (const std::exception& e) {
+    HUB_LOG(error, "url backend: shutdown failed; releases left unreported", {"error", e.what()});
+  }
 }
 
 void UrlBackend::SetObserver(Observer* observer) {
@@ -49,7 +58,7 @@ absl::Status UrlBackend::Start(const InstanceSpec& spec) {
   return absl::OkStatus();
 }
 
-void UrlBackend::Probe(std::string instance_id) {
+void UrlBackend::Probe(const std::string& instance_id) {
   Steady::time_point deadline = Steady::now() + options_.ready_timeout;
   std::string last_error = "no answer yet";
   while (true) {
@@ -70,13 +79,8 @@ void UrlBackend::Probe(std::string instance_id) {
     obs.model_id = model_id;
     obs.details = {{"url", base_url}};
     if (health.ok() && health->status >= 200 && health->status < 300) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        auto it = slots_.find(instance_id);
-        if (it == slots_.end()) {
-          return;
-        }
-        it->second.ready = true;
+      if (!MarkReady(instance_id)) {
+        return;
       }
       obs.phase = InstancePhase::kReady;
       obs.base_url = base_url;
@@ -86,11 +90,8 @@ void UrlBackend::Probe(std::string instance_id) {
     last_error = health.ok() ? fmt::format("/healthz answered {}", health->status)
                              : common::ToString(health.status().message());
     if (Steady::now() >= deadline) {
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (slots_.erase(instance_id) == 0) {
-          return;
-        }
+      if (!Forget(instance_id)) {
+        return;
       }
       obs.phase = InstancePhase::kExited;
       obs.cause = ExitCause::kStartFailed;
@@ -100,6 +101,21 @@ void UrlBackend::Probe(std::string instance_id) {
     }
     std::this_thread::sleep_for(options_.probe_interval);
   }
+}
+
+bool UrlBackend::MarkReady(const std::string& instance_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = slots_.find(instance_id);
+  if (it == slots_.end()) {
+    return false;
+  }
+  it->second.ready = true;
+  return true;
+}
+
+bool UrlBackend::Forget(const std::string& instance_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slots_.erase(instance_id) > 0;
 }
 
 void UrlBackend::Report(const InstanceObservation& observation) {

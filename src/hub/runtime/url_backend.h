@@ -59,7 +59,11 @@ private:
     bool ready = false;
   };
 
-  void Probe(std::string instance_id);
+  void Probe(const std::string& instance_id);
+  // Marks the slot ready; false when it was released meanwhile.
+  bool MarkReady(const std::string& instance_id);
+  // Drops the slot; false when it was released meanwhile.
+  bool Forget(const std::string& instance_id);
   void Report(const InstanceObservation& observation);
 
   http::Client& client_;
