@@ -17,9 +17,10 @@
 //
 // Each of `--clients` threads sends one chunk at a time and waits for its answer, as the
 // hub's chunk runner does with one model instance. An answer must be HTTP 200 with a JSON
-// array of one object per molecule, each with the model's columns; checking it overlaps with
-// the next request, so the check does not delay the server. Any failed check fails the run
-// (exit code 1).
+// array of one object per molecule, each with the model's columns. Every answer is counted
+// as it arrives, so the client holds no whole answer (a fingerprint answer is 26 MB); the
+// first answer of each client is also parsed in full, overlapping the next request. Any
+// failed check fails the run (exit code 1).
 //
 // Prints one JSON object on stdout: model, threads, clients, chunk, molecules, row_errors
 // (X-Hub-Row-Errors summed), seconds, mol_per_s, server_cpu_s, mol_per_server_cpu_s,
@@ -325,32 +326,77 @@ size_t CountByte(std::string_view text, char c) {
   return count;
 }
 
-// Checks an `orient=records` answer: a JSON array of `rows` objects of `columns` fields each.
-// Returns the CPU seconds the check took.
-//
-// With `parse`, simdjson validates the whole answer and counts the fields of every row.
-// Otherwise the answer is counted, not parsed: records rows are flat objects whose keys (the
-// column names) hold no ':' and whose values are numbers or null, so an answer of the right
-// shape has `rows` '{' and '}' and `rows * columns` ':'. That costs a few ms per 27 MB
-// instead of some 30, so the client takes less CPU from the server it measures.
-absl::StatusOr<double> CheckRecords(
-    simdjson::ondemand::parser& parser, std::string body, size_t rows, size_t columns, bool parse) {
-  const double cpu_start = ThreadCpuSeconds();
-  if (!parse) {
-    const size_t opens = CountByte(body, '{');
-    const size_t closes = CountByte(body, '}');
-    const size_t colons = CountByte(body, ':');
-    if (body.empty() || body.front() != '[' || body.back() != ']' || opens != rows ||
-        closes != rows || colons != rows * columns) {
-      return absl::DataLossError(
-          fmt::format("expected {} rows of {} fields; the answer has {} '{{', {} '}}', {} ':'",
-                      rows, columns, opens, closes, colons));
+// Counts an `orient=records` answer as it arrives, piece by piece (curl hands over up to
+// 512 KB at a time, still in the cache the kernel copied it through), so the client never
+// holds the answer whole unless it is to be parsed. Records rows are flat objects whose keys
+// (the column names) hold no ':' and whose values are numbers or null, so an answer of the
+// right shape starts with '[', ends with ']' and has `rows` '{' and '}' and `rows * columns`
+// ':'.
+class AnswerCounter final {
+public:
+  // With `keep`, the whole answer is also kept for `TakeText` (to be parsed in full);
+  // otherwise only its first bytes, for error messages.
+  explicit AnswerCounter(bool keep) : keep_(keep) {}
+
+  void Add(std::string_view data) {
+    const double cpu_start = ThreadCpuSeconds();
+    if (bytes_ == 0 && !data.empty()) {
+      first_ = data.front();
     }
-    return ThreadCpuSeconds() - cpu_start;
+    if (!data.empty()) {
+      last_ = data.back();
+    }
+    bytes_ += data.size();
+    opens_ += CountByte(data, '{');
+    closes_ += CountByte(data, '}');
+    colons_ += CountByte(data, ':');
+    const size_t room = keep_ ? data.size() : std::min(data.size(), kSnippet - text_.size());
+    text_.append(data.substr(0, room));
+    cpu_ += ThreadCpuSeconds() - cpu_start;
   }
 
+  // OK when the counts are those of `rows` objects of `columns` fields.
+  absl::Status Check(size_t rows, size_t columns) const {
+    if (bytes_ == 0 || first_ != '[' || last_ != ']' || opens_ != rows || closes_ != rows ||
+        colons_ != rows * columns) {
+      return absl::DataLossError(
+          fmt::format("expected {} rows of {} fields; the answer has {} '{{', {} '}}', {} ':'",
+                      rows, columns, opens_, closes_, colons_));
+    }
+    return absl::OkStatus();
+  }
+
+  size_t bytes() const { return bytes_; }
+
+  // CPU seconds spent counting.
+  double cpu() const { return cpu_; }
+
+  // The answer (with `keep`) or its first bytes.
+  std::string TakeText() { return std::move(text_); }
+
+private:
+  static constexpr size_t kSnippet = 500;
+
+  bool keep_;
+  size_t bytes_ = 0;
+  size_t opens_ = 0;
+  size_t closes_ = 0;
+  size_t colons_ = 0;
+  char first_ = 0;
+  char last_ = 0;
+  std::string text_;
+  double cpu_ = 0;
+};
+
+// Parses an `orient=records` answer with simdjson, checking that it is a JSON array of `rows`
+// objects of `columns` fields each. Returns the CPU seconds the parse took.
+absl::StatusOr<double> ParseRecords(simdjson::ondemand::parser& parser,
+                                    std::string body,
+                                    size_t rows,
+                                    size_t columns) {
+  const double cpu_start = ThreadCpuSeconds();
   const size_t length = body.size();
-  body.append(simdjson::SIMDJSON_PADDING, ' ');  // within the client's reserve: no copy
+  body.append(simdjson::SIMDJSON_PADDING, ' ');
   simdjson::ondemand::document doc;
   simdjson::ondemand::array array;
   if (parser.iterate(body.data(), length, body.size()).get(doc) != simdjson::SUCCESS ||
@@ -379,8 +425,9 @@ struct Totals {
   size_t molecules = 0;
   size_t row_errors = 0;
   size_t response_bytes = 0;
-  // CPU of the client threads (sending, receiving: on the request's critical path) and of
-  // the checks (overlapping the next request).
+  // CPU of the client threads sending and receiving (on the request's critical path), and
+  // of the checks (counting as the answer arrives, on the critical path too, and the first
+  // answer's full parse, overlapping the next request).
   double transfer_cpu = 0;
   double check_cpu = 0;
 
@@ -393,8 +440,9 @@ struct Totals {
   }
 };
 
-// One client: sends chunks `next++` one at a time until none are left, checking each answer
-// while the next request runs. Stops at the first failure.
+// One client: sends chunks `next++` one at a time until none are left. Every answer is
+// counted while it arrives (`AnswerCounter`); the client's first answer is also parsed in
+// full, while the next request runs. Stops at the first failure.
 absl::Status ClientLoop(hub::http::Client& client,
                         const std::string& url,
                         const std::vector<Chunk>& chunks,
@@ -402,50 +450,58 @@ absl::Status ClientLoop(hub::http::Client& client,
                         std::atomic<size_t>& next,
                         Totals& totals) {
   const double cpu_start = ThreadCpuSeconds();
-  // One check at a time per client, so the client's parser is never shared.
   simdjson::ondemand::parser parser;
-  std::future<absl::StatusOr<double>> pending_check;
-  auto wait_check = [&]() -> absl::Status {
-    if (!pending_check.valid()) {
+  std::future<absl::StatusOr<double>> pending_parse;
+  auto wait_parse = [&]() -> absl::Status {
+    if (!pending_parse.valid()) {
       return absl::OkStatus();
     }
-    absl::StatusOr<double> cpu = pending_check.get();
+    absl::StatusOr<double> cpu = pending_parse.get();
     totals.check_cpu += cpu.ok() ? *cpu : 0;
     return cpu.status();
   };
 
   absl::Status status;
   bool first_answer = true;
+  double counted_cpu = 0;  // the counting, on this thread
   for (size_t i = next++; i < chunks.size() && status.ok(); i = next++) {
+    AnswerCounter counter(/*keep=*/first_answer);
     hub::http::ClientRequest request;
     request.method = hub::http::Method::kPost;
     request.url = url + "/run";
     request.body = chunks[i].body;
     request.headers.Set("Content-Type", "application/json");
     request.timeout = std::chrono::minutes(30);
+    request.on_data = [&counter](std::string_view data) {
+      counter.Add(data);
+      return true;
+    };
     auto response = client.Send(request);
-    status.Update(wait_check());
+    totals.check_cpu += counter.cpu();
+    counted_cpu += counter.cpu();
+    status.Update(wait_parse());
     if (!response.ok()) {
       status.Update(response.status());
       break;
     }
     if (response->status != 200) {
       status.Update(absl::InternalError(
-          fmt::format("HTTP {}: {}", response->status, response->body.substr(0, 500))));
+          fmt::format("HTTP {}: {}", response->status, counter.TakeText().substr(0, 500))));
       break;
     }
+    status.Update(counter.Check(chunks[i].molecules, columns));
     auto errors = response->headers.Get(hub::models::kRowErrorsHeader);
     totals.row_errors += errors ? std::stoul(std::string(*errors)) : 0;
     totals.molecules += chunks[i].molecules;
-    totals.response_bytes += response->body.size();
-    // The first answer of each client is parsed in full, the others counted.
-    const bool parse = first_answer;
+    totals.response_bytes += counter.bytes();
+    if (first_answer) {
+      pending_parse = std::async(std::launch::async, ParseRecords, std::ref(parser),
+                                 counter.TakeText(), chunks[i].molecules, columns);
+    }
     first_answer = false;
-    pending_check = std::async(std::launch::async, CheckRecords, std::ref(parser),
-                               std::move(response->body), chunks[i].molecules, columns, parse);
   }
-  status.Update(wait_check());
-  totals.transfer_cpu = ThreadCpuSeconds() - cpu_start;
+  status.Update(wait_parse());
+  totals.transfer_cpu = ThreadCpuSeconds() - cpu_start - counted_cpu;
   return status;
 }
 
