@@ -234,7 +234,7 @@ ChunkWorkers::Step ChunkWorkers::TryOnce() {
   if (!lease) {
     return Step::kIdle;
   }
-  Process(std::move(*lease));
+  Process(*lease);
   return Step::kWorked;
 }
 
@@ -289,7 +289,7 @@ void ChunkWorkers::Unhold(const ChunkLease& lease) {
   wake_.notify_all();
 }
 
-void ChunkWorkers::Process(ChunkLease lease) {
+void ChunkWorkers::Process(const ChunkLease& lease) {
   log::ScopedField request_field("work_request_id", std::to_string(lease.request_id));
   log::ScopedField model_field("model_id", lease.model_id);
   auto request = requests_.Get(lease.request_id);

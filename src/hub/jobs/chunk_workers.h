@@ -114,7 +114,7 @@ private:
   void HeartbeatLoop();
   Step TryOnce();
   std::optional<ChunkLease> ClaimNext();
-  void Process(ChunkLease lease);
+  void Process(const ChunkLease& lease);
   void CheckLines(ChunkLines& lines) const;
   void RunOnModel(const ChunkLease& lease,
                   const WorkRequestRecord& request,
