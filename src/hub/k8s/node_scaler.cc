@@ -7,6 +7,7 @@
 
 #include "hub/common/log.h"
 #include "hub/common/status_macros.h"
+#include "hub/common/strings.h"
 #include "hub/common/time_format.h"
 #include "hub/k8s/kube_api.h"
 #include "hub/k8s/quantity.h"
@@ -20,6 +21,8 @@ constexpr char kModelSelector[] = "app.kubernetes.io/component=model";
 constexpr char kMinSize[] = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-min-size";
 constexpr char kMaxSize[] = "cluster.x-k8s.io/cluster-api-autoscaler-node-group-max-size";
 constexpr char kDeleteMachine[] = "cluster.x-k8s.io/delete-machine";
+constexpr char kKarpenterGroup[] = "/apis/karpenter.sh";
+constexpr char kNodePoolLabel[] = "karpenter.sh/nodepool";
 constexpr common::Micros kSecond = common::kMicrosPerSecond;
 
 struct Amount {
@@ -85,6 +88,31 @@ bool Deleting(const json& pod) {
 bool Terminal(const json& pod) {
   std::string phase = pod.value("status", json::object()).value("phase", "");
   return phase == "Succeeded" || phase == "Failed";
+}
+
+bool IsModelPod(const json& pod) {
+  json labels = pod.value("metadata", json::object()).value("labels", json::object());
+  return labels.value("app.kubernetes.io/component", "") == "model";
+}
+
+// "karpenter.sh/v1" from an APIGroup discovery document (the preferred version, else the
+// first one listed); "" when it names none.
+std::string PreferredGroupVersion(const json& group) {
+  std::string preferred = group.value("preferredVersion", json::object()).value("groupVersion", "");
+  const json& versions = group.value("versions", json::array());
+  if (preferred.empty() && versions.is_array() && !versions.empty()) {
+    preferred = versions[0].value("groupVersion", "");
+  }
+  return preferred;
+}
+
+std::string Names(const std::vector<json>& objects) {
+  std::vector<std::string> names;
+  names.reserve(objects.size());
+  for (const json& object : objects) {
+    names.push_back(Name(object));
+  }
+  return common::Join(names, ", ");
 }
 
 }  // namespace
@@ -209,27 +237,66 @@ absl::Status NodeScaler::RunOnce() {
   if (!*leading) {
     return absl::OkStatus();
   }
+  HUB_ASSIGN_OR_RETURN(std::string karpenter, DetectKarpenter());
+  if (!karpenter.empty()) {
+    return HandsOff("karpenter", karpenter);
+  }
   KubeRequest get;
   get.path = md_path_;
-  auto md = client_.Call(get);
-  if (!md.ok()) {
-    return md.status();
-  }
-  json annotations = Annotations(*md);
-  std::string skip;
+  HUB_ASSIGN_OR_RETURN(json md, client_.Call(get));
+  json annotations = Annotations(md);
   if (annotations.contains(kMinSize) && annotations.contains(kMaxSize)) {
-    skip = "cluster-autoscaler owns this MachineDeployment; only shaping pods";
-  } else if (annotations.contains("cluster.x-k8s.io/paused")) {
-    skip = "MachineDeployment is paused";
+    return HandsOff("autoscaler",
+                    "cluster-autoscaler owns this MachineDeployment; only shaping pods");
   }
-  if (!skip.empty()) {
-    if (skip != last_skip_) {
-      Record({0, "autoscaler", "", 0, 0, skip});
-      last_skip_ = skip;
-    }
-    return absl::OkStatus();
+  if (annotations.contains("cluster.x-k8s.io/paused")) {
+    return HandsOff("autoscaler", "MachineDeployment is paused");
   }
   last_skip_.clear();
+  return ScaleGroup(md);
+}
+
+absl::StatusOr<std::string> NodeScaler::DetectKarpenter() {
+  KubeRequest discovery;
+  discovery.path = kKarpenterGroup;
+  auto group = client_.Call(discovery);
+  if (!group.ok() && group.status().code() == absl::StatusCode::kNotFound) {
+    return std::string();
+  }
+  if (!group.ok()) {
+    return group.status();
+  }
+  std::string version = PreferredGroupVersion(*group);
+  if (version.empty()) {
+    return absl::UnavailableError("the karpenter.sh API group lists no version");
+  }
+  HUB_ASSIGN_OR_RETURN(ObjectList pools, ListObjects(client_, "/apis/" + version + "/nodepools"));
+  HUB_ASSIGN_OR_RETURN(ObjectList nodes, ListObjects(client_, "/api/v1/nodes", kNodePoolLabel));
+  // Installed but with nothing to provision from: the nodes are still the hub's to scale.
+  if (pools.items.empty() && nodes.items.empty()) {
+    return std::string();
+  }
+  return fmt::format(
+      "Karpenter ({}) provisions nodes here (NodePools: {}; {} node(s) labelled {}); only "
+      "shaping pods",
+      version, pools.items.empty() ? "none" : Names(pools.items), nodes.items.size(),
+      kNodePoolLabel);
+}
+
+absl::Status NodeScaler::HandsOff(const std::string& action, const std::string& reason) {
+  absl::Status aborted = absl::OkStatus();
+  if (drain_.has_value()) {
+    aborted = Abort(drain_->node, "the nodes are no longer the hub's to scale: " + reason);
+  }
+  std::string skip = action + ": " + reason;
+  if (skip != last_skip_) {
+    Record({0, action, "", 0, 0, reason});
+    last_skip_ = skip;
+  }
+  return aborted;
+}
+
+absl::Status NodeScaler::ScaleGroup(const json& md) {
   auto pods = ListObjects(client_, PodsPath(options_.models_namespace), kModelSelector);
   auto nodes = ListObjects(client_, "/api/v1/nodes",
                            "cluster.x-k8s.io/deployment-name=" + options_.machine_deployment);
@@ -237,14 +304,14 @@ absl::Status NodeScaler::RunOnce() {
     return pods.ok() ? nodes.status() : pods.status();
   }
   if (drain_.has_value()) {
-    return ContinueDrain(*md);
+    return ContinueDrain(md);
   }
   bool scaled = false;
-  absl::Status up = ScaleUp(*md, pods->items, nodes->items, scaled);
+  absl::Status up = ScaleUp(md, pods->items, nodes->items, scaled);
   if (!up.ok() || scaled) {
     return up;
   }
-  return ScaleDown(*md, nodes->items);
+  return ScaleDown(md, nodes->items);
 }
 
 absl::Status NodeScaler::ScaleUp(const json& md,
@@ -323,10 +390,8 @@ absl::StatusOr<std::vector<json>> NodeScaler::PodsOn(const std::string& node) {
 }
 
 bool NodeScaler::Busy(const json& pod) const {
-  json labels = pod.value("metadata", json::object()).value("labels", json::object());
-  bool model = labels.value("app.kubernetes.io/component", "") == "model";
   // Pods that are not the hub's (other tenants, DaemonSets) keep the node.
-  if (!model) {
+  if (!IsModelPod(pod)) {
     return true;
   }
   return !options_.pod_is_idle || !options_.pod_is_idle(Name(pod));
@@ -354,7 +419,7 @@ absl::Status NodeScaler::ScaleDown(const json& md, const std::vector<json>& node
     HUB_RETURN_IF_ERROR(SetNodeUnschedulable(client_, name, true));
     Record({0, "cordon", name, replicas, replicas,
             fmt::format("idle for {} s", (now - idle_since_[name]) / kSecond)});
-    drain_ = Drain{name, now};
+    drain_ = Drain{name, now, {}};
     return ContinueDrain(md);
   }
   return absl::OkStatus();
@@ -364,13 +429,62 @@ absl::Status NodeScaler::ContinueDrain(const json& md) {
   std::string node = drain_->node;
   // Re-list after cordoning: the scheduler may have bound a pod just before.
   HUB_ASSIGN_OR_RETURN(std::vector<json> pods, PodsOn(node));
+  std::string busy = RetirePods(pods);
+  if (!busy.empty()) {
+    return Abort(node, busy);
+  }
+  HUB_ASSIGN_OR_RETURN(bool blocked, EvictPods(pods));
+  if (!pods.empty()) {
+    bool timed_out =
+        clock_.NowMicros() - drain_->started >= options_.drain_timeout.count() * kSecond;
+    if (timed_out) {
+      return Abort(node, blocked ? "a PodDisruptionBudget kept blocking the drain"
+                                 : "pods did not leave in time");
+    }
+    if (blocked) {
+      Record({0, "drain-blocked", node, 0, 0, "eviction refused (429); retrying"});
+    }
+    return absl::OkStatus();
+  }
+  absl::Status removed = RemoveNode(md, node);
+  drain_.reset();
+  return removed;
+}
+
+std::string NodeScaler::RetirePods(const std::vector<json>& pods) {
+  std::vector<std::string> names;
   for (const json& pod : pods) {
-    // A pod already being deleted (evicted by this drain) is leaving; its instance may be gone
-    // from the pool, which would otherwise make it look busy and abort the drain.
-    if (!Deleting(pod) && Busy(pod)) {
-      return Abort(node, fmt::format("pod {} on the node is busy", Name(pod)));
+    // A pod already being deleted (evicted by this drain) is leaving; its instance may be
+    // gone from the pool already.
+    if (Deleting(pod)) {
+      continue;
+    }
+    if (!IsModelPod(pod)) {
+      return fmt::format("pod {} on the node is not a model pod", Name(pod));
+    }
+    names.push_back(Name(pod));
+  }
+  if (!options_.retire_pods) {
+    for (const std::string& name : names) {
+      if (!options_.pod_is_idle || !options_.pod_is_idle(name)) {
+        return fmt::format("pod {} on the node is busy", name);
+      }
+    }
+    return "";
+  }
+  absl::Status retired = options_.retire_pods(names);
+  if (!retired.ok()) {
+    return fmt::format("a model pod on the node is busy: {}", common::ToString(retired.message()));
+  }
+  for (const std::string& name : names) {
+    if (std::find(drain_->retired.begin(), drain_->retired.end(), name) == drain_->retired.end()) {
+      drain_->retired.push_back(name);
     }
   }
+  return "";
+}
+
+absl::StatusOr<bool> NodeScaler::EvictPods(const std::vector<json>& pods) {
   bool blocked = false;
   for (const json& pod : pods) {
     if (Deleting(pod)) {
@@ -387,21 +501,7 @@ absl::Status NodeScaler::ContinueDrain(const json& md) {
       return evicted;
     }
   }
-  if (!pods.empty()) {
-    bool timed_out =
-        clock_.NowMicros() - drain_->started >= options_.drain_timeout.count() * kSecond;
-    if (timed_out) {
-      return Abort(node, blocked ? "a PodDisruptionBudget kept blocking the drain"
-                                 : "pods did not leave in time");
-    }
-    if (blocked) {
-      Record({0, "drain-blocked", node, 0, 0, "eviction refused (429); retrying"});
-    }
-    return absl::OkStatus();
-  }
-  absl::Status removed = RemoveNode(md, node);
-  drain_.reset();
-  return removed;
+  return blocked;
 }
 
 absl::Status NodeScaler::RemoveNode(const json& md, const std::string& node) {
@@ -433,6 +533,9 @@ absl::Status NodeScaler::RemoveNode(const json& md, const std::string& node) {
 }
 
 absl::Status NodeScaler::Abort(const std::string& node, const std::string& reason) {
+  if (drain_.has_value() && !drain_->retired.empty() && options_.restore_pods) {
+    options_.restore_pods(drain_->retired);
+  }
   drain_.reset();
   idle_since_.erase(node);
   last_failure_ = clock_.NowMicros();

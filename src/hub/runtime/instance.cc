@@ -52,6 +52,8 @@ std::string_view StopReasonName(StopReason reason) {
       return "UNHEALTHY";
     case StopReason::kLost:
       return "LOST";
+    case StopReason::kNodeScaleDown:
+      return "NODE_SCALE_DOWN";
   }
   return "UNKNOWN";
 }

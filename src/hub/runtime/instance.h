@@ -44,10 +44,11 @@ enum class StopReason {
   kRunTimeout,       // a call did not answer within its timeout: it may be stuck
   kUnhealthy,        // a caller found it broken (connection refused or reset)
   kLost,             // the backend lost it (pod deleted or evicted, URL unreachable)
+  kNodeScaleDown,    // retired idle so that its node can be drained and removed
 };
 
 // "IDLE", "ADMIN", "SHUTDOWN", "EVICTED", "START_FAILED", "START_TIMEOUT", "CRASHED",
-// "KILLED_FOR_MEMORY", "RUN_TIMEOUT", "UNHEALTHY", "LOST".
+// "KILLED_FOR_MEMORY", "RUN_TIMEOUT", "UNHEALTHY", "LOST", "NODE_SCALE_DOWN".
 std::string_view StopReasonName(StopReason reason);
 
 // What the history records.

@@ -138,10 +138,18 @@ struct InstancePool::Instance {
   bool launched = false;
   // The failure this instance stands for is already counted in its model's health.
   bool failure_recorded = false;
+  // Out of service for a node scale-down (`RetireIdle`): never leased again.
+  bool retired = false;
 
   bool available() const {
-    return (state == InstanceState::kReady || state == InstanceState::kBusy) &&
+    return !retired && (state == InstanceState::kReady || state == InstanceState::kBusy) &&
            static_cast<int>(leases.size()) < max_leases;
+  }
+
+  // The node it runs on ("" when the backend does not say).
+  std::string node() const {
+    auto it = details.find("node");
+    return it != details.end() && it->is_string() ? it->get<std::string>() : "";
   }
 };
 
@@ -260,18 +268,16 @@ absl::StatusOr<RunResult> InstanceLease::Run(const std::vector<std::string>& inp
 
 InstancePool::InstancePool(const common::Clock& clock,
                            const ModelLookup& models,
-                           std::vector<InstanceBackend*> backends,
                            InstanceEventSink& events,
-                           ModelClientFactory client_factory,
-                           PoolOptions options,
-                           RuntimeMetrics* metrics)
+                           PoolParts parts,
+                           PoolOptions options)
     : clock_(clock),
       models_(models),
       events_(events),
-      client_factory_(std::move(client_factory)),
+      client_factory_(std::move(parts.client_factory)),
       options_(std::move(options)),
-      metrics_(metrics) {
-  for (InstanceBackend* backend : backends) {
+      metrics_(parts.metrics) {
+  for (InstanceBackend* backend : parts.backends) {
     backends_[std::string(backend->name())] = backend;
   }
 }
@@ -413,13 +419,31 @@ absl::Status InstancePool::BackoffError(const ModelHealth& health) const {
       health.record->id, failures, health.last_error, Seconds(wait)));
 }
 
+std::map<std::string, int> InstancePool::NodeOccupancy() const {
+  std::map<std::string, int> live;
+  for (const auto& [id, instance] : instances_) {
+    if (instance->state != InstanceState::kStopping && !instance->retired) {
+      ++live[instance->node()];
+    }
+  }
+  return live;
+}
+
 InstancePool::Instance* InstancePool::FreeInstance(std::string_view model_id) {
-  // The most recently used free instance, so that surplus ones stay idle and time out.
+  // On the fullest node, the most recently used there: surplus instances stay idle and time
+  // out, on the emptiest nodes first, so that whole nodes empty out.
+  std::map<std::string, int> occupancy = NodeOccupancy();
   Instance* best = nullptr;
+  int best_occupancy = -1;
   for (auto& [id, instance] : instances_) {
-    if (instance->model_id == model_id && instance->available() &&
-        (best == nullptr || instance->last_used_at > best->last_used_at)) {
+    if (instance->model_id != model_id || !instance->available()) {
+      continue;
+    }
+    int on_node = occupancy[instance->node()];
+    if (best == nullptr || on_node > best_occupancy ||
+        (on_node == best_occupancy && instance->last_used_at > best->last_used_at)) {
       best = instance.get();
+      best_occupancy = on_node;
     }
   }
   return best;
@@ -614,7 +638,9 @@ void InstancePool::Plan(const ModelRecord& model, Actions& actions) {
   int coming = 0;
   int alive = 0;
   for (auto& [id, instance] : instances_) {
-    if (instance->model_id != model.id || instance->state == InstanceState::kStopping) {
+    // A retired instance is leaving: it covers no demand.
+    if (instance->model_id != model.id || instance->state == InstanceState::kStopping ||
+        instance->retired) {
       continue;
     }
     ++alive;
@@ -720,8 +746,14 @@ bool InstancePool::EvictFor(std::int64_t memory_needed_mb,
   if (fits()) {
     return true;  // the stopping ones are enough; wait for them
   }
-  std::sort(idle.begin(), idle.end(),
-            [](const Instance* a, const Instance* b) { return a->last_used_at < b->last_used_at; });
+  // Emptiest nodes first, so that room is made where whole nodes can empty out; then least
+  // recently used.
+  std::map<std::string, int> occupancy = NodeOccupancy();
+  std::sort(idle.begin(), idle.end(), [&occupancy](const Instance* a, const Instance* b) {
+    int on_a = occupancy[a->node()];
+    int on_b = occupancy[b->node()];
+    return on_a != on_b ? on_a < on_b : a->last_used_at < b->last_used_at;
+  });
   std::vector<Instance*> chosen;
   for (Instance* candidate : idle) {
     if (fits()) {
@@ -855,32 +887,38 @@ void InstancePool::Execute(Actions& actions) {
                          halt.force ? std::chrono::milliseconds(0) : options_.stop_grace);
     }
     for (Actions::Launch& launch : current.launches) {
-      absl::Status started = launch.backend->Start(launch.spec);
-      absl::MutexLock lock(&mu_);
-      auto it = instances_.find(launch.instance_id);
-      if (it == instances_.end()) {
-        continue;
-      }
-      Instance& instance = *it->second;
-      if (started.ok()) {
-        instance.launched = true;
-        if (instance.state == InstanceState::kStopping) {
-          actions.stops.push_back({instance.id, instance.backend,
-                                   instance.stop_reason == StopReason::kKilledForMemory});
-        }
-        continue;
-      }
-      InstanceObservation failed;
-      failed.instance_id = instance.id;
-      failed.model_id = instance.model_id;
-      failed.phase = InstancePhase::kExited;
-      failed.cause = ExitCause::kStartFailed;
-      failed.message = common::ToString(started.message());
-      failed.permanent = started.code() == absl::StatusCode::kFailedPrecondition ||
-                         started.code() == absl::StatusCode::kInvalidArgument;
-      HandleExit(instance, failed, actions);
+      FinishLaunch(launch.instance_id, launch.backend->Start(launch.spec), actions);
     }
   }
+}
+
+void InstancePool::FinishLaunch(const std::string& instance_id,
+                                const absl::Status& started,
+                                Actions& actions) {
+  absl::MutexLock lock(&mu_);
+  auto it = instances_.find(instance_id);
+  if (it == instances_.end()) {
+    return;
+  }
+  Instance& instance = *it->second;
+  if (started.ok()) {
+    instance.launched = true;
+    // A stop asked for while the launch was under way is carried out now.
+    if (instance.state == InstanceState::kStopping) {
+      actions.stops.push_back(
+          {instance.id, instance.backend, instance.stop_reason == StopReason::kKilledForMemory});
+    }
+    return;
+  }
+  InstanceObservation failed;
+  failed.instance_id = instance.id;
+  failed.model_id = instance.model_id;
+  failed.phase = InstancePhase::kExited;
+  failed.cause = ExitCause::kStartFailed;
+  failed.message = common::ToString(started.message());
+  failed.permanent = started.code() == absl::StatusCode::kFailedPrecondition ||
+                     started.code() == absl::StatusCode::kInvalidArgument;
+  HandleExit(instance, failed, actions);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1066,6 +1104,60 @@ int InstancePool::StopModel(std::string_view model_id, StopReason reason) {
   return stopped;
 }
 
+absl::Status InstancePool::CheckRetirable(std::string_view instance_id) const {
+  auto it = instances_.find(instance_id);
+  if (it == instances_.end()) {
+    return absl::NotFoundError(fmt::format("no live instance {} on this replica", instance_id));
+  }
+  const Instance& instance = *it->second;
+  bool idle = instance.state == InstanceState::kReady && instance.leases.empty();
+  if (!idle) {
+    return absl::FailedPreconditionError(fmt::format(
+        "instance {} is {}", instance_id, common::ToLower(InstanceStateName(instance.state))));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status InstancePool::RetireIdle(const std::vector<std::string>& instance_ids) {
+  absl::MutexLock lock(&mu_);
+  // Checked together, then marked together: no lease can come in between.
+  for (const std::string& id : instance_ids) {
+    HUB_RETURN_IF_ERROR(CheckRetirable(id));
+  }
+  for (const std::string& id : instance_ids) {
+    Instance& instance = *instances_.find(id)->second;
+    if (!instance.retired) {
+      instance.retired = true;
+      instance.stop_reason = StopReason::kNodeScaleDown;
+      instance.details["retired"] = "node scale-down";
+      HUB_LOG(info, "instance retired for a node scale-down", {"instance_id", id},
+              {"model_id", instance.model_id}, {"node", instance.node()});
+    }
+  }
+  UpdateGauges();
+  return absl::OkStatus();
+}
+
+void InstancePool::RestoreRetired(const std::vector<std::string>& instance_ids) {
+  absl::MutexLock lock(&mu_);
+  for (const std::string& id : instance_ids) {
+    auto it = instances_.find(id);
+    if (it == instances_.end() || !it->second->retired) {
+      continue;
+    }
+    Instance& instance = *it->second;
+    instance.retired = false;
+    instance.details.erase("retired");
+    if (instance.state != InstanceState::kStopping) {
+      instance.stop_reason.reset();
+    }
+    HUB_LOG(info, "retired instance back in service", {"instance_id", id},
+            {"model_id", instance.model_id});
+    Dispatch(instance.model_id);
+  }
+  UpdateGauges();
+}
+
 std::chrono::milliseconds InstancePool::StartTimeoutFor(const Instance& instance) const {
   auto own = options_.start_timeout_by_backend.find(instance.backend->name());
   return own == options_.start_timeout_by_backend.end() ? options_.start_timeout : own->second;
@@ -1077,22 +1169,7 @@ void InstancePool::Tick() {
     absl::MutexLock lock(&mu_);
     common::Micros now = clock_.NowMicros();
     for (auto& [id, instance] : instances_) {
-      if (instance->state == InstanceState::kReady && instance->leases.empty() &&
-          now - instance->last_used_at >= instance->idle_timeout) {
-        RequestStop(*instance, StopReason::kIdle, actions);
-      } else if (instance->state == InstanceState::kStarting &&
-                 now - instance->created_at >= ToMicros(StartTimeoutFor(*instance))) {
-        // Counted now, so that the waiters see the backoff instead of another start.
-        RecordFailure(
-            health_[instance->model_id],
-            fmt::format("not ready within {:.0f}s", Seconds(ToMicros(StartTimeoutFor(*instance)))),
-            false, true);
-        instance->failure_recorded = true;
-        if (metrics_ != nullptr) {
-          metrics_->CountStartFailure(instance->model_id);
-        }
-        RequestStop(*instance, StopReason::kStartTimeout, actions);
-      }
+      ExpireStartingOrIdle(*instance, now, actions);
     }
     if (!shutting_down_) {
       ReplanWaitingModels(actions);
@@ -1105,6 +1182,26 @@ void InstancePool::Tick() {
     UpdateGauges();
   }
   Execute(actions);
+}
+
+void InstancePool::ExpireStartingOrIdle(Instance& instance, common::Micros now, Actions& actions) {
+  if (instance.state == InstanceState::kReady && instance.leases.empty() &&
+      now - instance.last_used_at >= instance.idle_timeout) {
+    RequestStop(instance, StopReason::kIdle, actions);
+    return;
+  }
+  common::Micros limit = ToMicros(StartTimeoutFor(instance));
+  if (instance.state != InstanceState::kStarting || now - instance.created_at < limit) {
+    return;
+  }
+  // Counted now, so that the waiters see the backoff instead of another start.
+  RecordFailure(health_[instance.model_id], fmt::format("not ready within {:.0f}s", Seconds(limit)),
+                false, true);
+  instance.failure_recorded = true;
+  if (metrics_ != nullptr) {
+    metrics_->CountStartFailure(instance.model_id);
+  }
+  RequestStop(instance, StopReason::kStartTimeout, actions);
 }
 
 InstanceBackend* InstancePool::BackendNamed(std::string_view name) const {

@@ -9,6 +9,10 @@
 //     idle instances of other models are stopped, least recently used first.
 //   - One caller per instance at a time (`chunks_per_instance` allows more). Waiting callers
 //     are served first come, first served.
+//   - Packing: a caller gets a free instance on the node (`details["node"]`) that holds the
+//     most live instances, the most recently used there; room is made by stopping idle
+//     instances on the least occupied nodes first. Surplus instances therefore idle out on
+//     the emptiest nodes, which a node scaler can then remove (`RetireIdle`).
 //   - An instance idle past its idle timeout stops (scale to zero).
 //   - A model whose instance fails to start backs off exponentially (`backoff_initial`,
 //     doubling up to `backoff_max`): callers get `kUnavailable` naming the last error and when
@@ -85,6 +89,15 @@ struct PoolOptions {
 
 // Makes the protocol client of a ready instance. Tests substitute fakes.
 using ModelClientFactory = std::function<std::shared_ptr<ModelClient>(const ModelEndpoint&)>;
+
+// What the pool runs instances with, besides the clock, the registry and the event sink.
+struct PoolParts {
+  // The backends, keyed by their `name()`; each must outlive the pool.
+  std::vector<InstanceBackend*> backends;
+  ModelClientFactory client_factory;
+  // Prometheus counts; may be null.
+  RuntimeMetrics* metrics = nullptr;
+};
 
 struct AcquireOptions {
   // What the caller is doing, shown by the admin API as the instance's current work
@@ -185,14 +198,12 @@ private:
 
 class InstancePool final : public InstanceBackend::Observer {
 public:
-  // `backends` are keyed by their `name()`. `metrics` may be null.
+  // `clock`, `models`, `events` and the parts' backends and metrics must outlive the pool.
   InstancePool(const common::Clock& clock,
                const ModelLookup& models,
-               std::vector<InstanceBackend*> backends,
                InstanceEventSink& events,
-               ModelClientFactory client_factory,
-               PoolOptions options,
-               RuntimeMetrics* metrics = nullptr);
+               PoolParts parts,
+               PoolOptions options);
   ~InstancePool() override;
 
   InstancePool(const InstancePool&) = delete;
@@ -236,6 +247,20 @@ public:
 
   // Stops every live instance of `model_id`; returns how many were asked to stop.
   int StopModel(std::string_view model_id, StopReason reason);
+
+  // Takes the instances `instance_ids` out of service for a node scale-down, all or none, in
+  // one step with the check that each is idle: a retired instance is never leased again, so
+  // the caller may evict it while no work runs on it. When it then ends, that is recorded as
+  // NODE_SCALE_DOWN, not as a failure of its model. Already retired instances count as idle.
+  // Errors (nothing retired):
+  //   kNotFound            an id is not a live instance of this replica (another replica's
+  //                        pod, whose work only its owner knows);
+  //   kFailedPrecondition  an instance is busy, starting or stopping (the message names it).
+  [[nodiscard]] absl::Status RetireIdle(const std::vector<std::string>& instance_ids);
+
+  // Puts retired instances back in service (the scale-down was given up). Ids that are gone
+  // or not retired are ignored.
+  void RestoreRetired(const std::vector<std::string>& instance_ids);
 
   // Live instances, by id.
   std::vector<InstanceSnapshot> Snapshot() const;
@@ -284,6 +309,13 @@ private:
   absl::Status RefusalFor(const ModelHealth& health) const;
   absl::Status BackoffError(const ModelHealth& health) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Instance* FreeInstance(std::string_view model_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::map<std::string, int> NodeOccupancy() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CheckRetirable(std::string_view instance_id) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ExpireStartingOrIdle(Instance& instance, common::Micros now, Actions& actions)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void FinishLaunch(const std::string& instance_id, const absl::Status& started, Actions& actions)
+      ABSL_LOCKS_EXCLUDED(mu_);
   InstanceLease MakeLease(Instance& instance, const std::string& holder)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Plan(const ModelRecord& model, Actions& actions) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -26,9 +26,12 @@ protected:
 
   void MakePool(PoolOptions options = {}) {
     options.server_id = "replica-1";
-    pool_ = std::make_unique<InstancePool>(
-        clock_, models_, std::vector<InstanceBackend*>{&backend_}, sink_,
-        [this](const ModelEndpoint&) { return client_; }, options);
+    PoolParts parts;
+    parts.backends = {&backend_};
+    parts.client_factory = [this](const ModelEndpoint&) {
+      return client_;
+    };
+    pool_ = std::make_unique<InstancePool>(clock_, models_, sink_, std::move(parts), options);
     pool_->Start();
   }
 
@@ -482,6 +485,74 @@ TEST_F(InstancePoolTest, ShutdownFailsWaitersAndStopsInstances) {
   EXPECT_EQ(backend_.stopped().size(), 1u);
   EXPECT_FALSE(waiting.get().ok());
   EXPECT_EQ(pool_->Acquire("eos3b5e", Deadline(1)).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(InstancePoolTest, RetireIdleRetiresAllOrNoneAndRetiredInstancesGetNoWork) {
+  models_.Add("eos3b5e", /*max_instances=*/2);
+  MakePool();
+  InstanceLease a = AcquireStarting("eos3b5e", 1);
+  InstanceLease b = AcquireStarting("eos3b5e", 2);
+  std::string idle = a.instance_id();
+  std::string busy = b.instance_id();
+  pool_->Release(std::move(a), RunErrorKind::kNone);
+
+  absl::Status refused = pool_->RetireIdle({idle, busy});
+  absl::Status unknown = pool_->RetireIdle({idle, "someone-elses-pod"});
+  absl::Status retired = pool_->RetireIdle({idle});
+  absl::StatusOr<InstanceLease> late = pool_->Acquire("eos3b5e", clock_.NowMicros());
+
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.message(), HasSubstr(busy + " is busy"));
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(retired.ok()) << retired;
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(pool_->Find(idle)->stop_reason, StopReason::kNodeScaleDown);
+}
+
+TEST_F(InstancePoolTest, RestoredInstanceServesAgainAndARetiredExitIsNoFailure) {
+  MakePool();
+  InstanceLease a = AcquireStarting("eos3b5e", 1);
+  std::string id = a.instance_id();
+  pool_->Release(std::move(a), RunErrorKind::kNone);
+  ASSERT_TRUE(pool_->RetireIdle({id}).ok());
+
+  pool_->RestoreRetired({id});
+  absl::StatusOr<InstanceLease> again = pool_->Acquire("eos3b5e", Deadline(1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->instance_id(), id);
+  pool_->Release(std::move(*again), RunErrorKind::kNone);
+  ASSERT_TRUE(pool_->RetireIdle({id}).ok());
+  backend_.Exit(id, "eos3b5e", ExitCause::kLost, "evicted");
+
+  EXPECT_EQ(sink_.events().back().reason, "NODE_SCALE_DOWN");
+  EXPECT_EQ(sink_.events().back().kind, InstanceEventKind::kStopped);
+  EXPECT_EQ(pool_->Scaling("eos3b5e").consecutive_failures, 0);
+  EXPECT_EQ(pool_->Scaling("eos3b5e").next_start_at, 0);
+}
+
+TEST_F(InstancePoolTest, FreeInstancesOnTheFullestNodeAreHandedOutFirst) {
+  models_.Add("eos3b5e", /*max_instances=*/3);
+  MakePool();
+  std::vector<std::string> ids;
+  std::vector<InstanceLease> leases;
+  for (size_t n = 1; n <= 3; ++n) {
+    auto pending = AcquireAsync("eos3b5e");
+    std::string id = backend_.WaitForStart(n);
+    backend_.Ready(id, "eos3b5e", {{"node", n <= 2 ? "full" : "sparse"}});
+    leases.push_back(std::move(*pending.get()));
+    ids.push_back(id);
+  }
+  for (InstanceLease& lease : leases) {
+    clock_.Advance(std::chrono::seconds(1));
+    pool_->Release(std::move(lease), RunErrorKind::kNone);  // the sparse node's one last
+  }
+
+  absl::StatusOr<InstanceLease> first = pool_->Acquire("eos3b5e", Deadline(1));
+  absl::StatusOr<InstanceLease> second = pool_->Acquire("eos3b5e", Deadline(1));
+
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->instance_id(), ids[1]);  // the fuller node, most recently used there
+  EXPECT_EQ(second->instance_id(), ids[0]);
 }
 
 }  // namespace

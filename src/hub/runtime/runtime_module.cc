@@ -30,12 +30,14 @@ RuntimeModule::RuntimeModule(store::Database& db,
     backends.push_back(kubernetes_.get());
   }
   http::Client* http = &http_;
-  pool_ = std::make_unique<InstancePool>(
-      clock_, *model_service_, std::move(backends), *history_,
-      [http](const ModelEndpoint& endpoint) {
-        return std::make_shared<HttpModelClient>(*http, endpoint);
-      },
-      options_.pool, runtime_metrics_.get());
+  PoolParts parts;
+  parts.backends = std::move(backends);
+  parts.client_factory = [http](const ModelEndpoint& endpoint) {
+    return std::make_shared<HttpModelClient>(*http, endpoint);
+  };
+  parts.metrics = runtime_metrics_.get();
+  pool_ = std::make_unique<InstancePool>(clock_, *model_service_, *history_, std::move(parts),
+                                         options_.pool);
   sampler_ = std::make_unique<MetricsSampler>(clock_, *pool_, options_.sampler);
   history_->SetSampler(sampler_.get());
   recommendations_ = std::make_unique<RecommendationService>(
@@ -47,6 +49,13 @@ RuntimeModule::RuntimeModule(store::Database& db,
     scaler.lease_namespace = options_.k8s.backend.namespace_name;
     scaler.pod_is_idle = [this](const std::string& pod) {
       return PodIsIdle(pod);
+    };
+    // Pods are named after their instances.
+    scaler.retire_pods = [this](const std::vector<std::string>& pods) {
+      return pool_->RetireIdle(pods);
+    };
+    scaler.restore_pods = [this](const std::vector<std::string>& pods) {
+      pool_->RestoreRetired(pods);
     };
     node_scaler_ = std::make_unique<k8s::NodeScaler>(*kube_client_, clock_, std::move(scaler));
   }

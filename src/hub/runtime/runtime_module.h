@@ -60,8 +60,8 @@ struct KubernetesRuntimeOptions {
   KubernetesBackendOptions backend;
   // `server_id` and `namespace_name` are taken from the pool and the backend.
   ReplicaLeaseOptions replicas;
-  // Run the hub's node scaler; `replica_id`, `models_namespace`, `lease_namespace` and
-  // `pod_is_idle` are filled by the module.
+  // Run the hub's node scaler; `replica_id`, `models_namespace`, `lease_namespace`,
+  // `pod_is_idle`, `retire_pods` and `restore_pods` are filled by the module.
   bool node_scaling = false;
   k8s::NodeScalerOptions scaler;
 };

@@ -85,12 +85,16 @@ public:
     return got ? started_[n - 1].instance_id : "";
   }
 
-  void Ready(const std::string& id, const std::string& model_id) {
+  // Reports `id` ready; `details` as a backend would add them (`{"node": ...}`).
+  void Ready(const std::string& id,
+             const std::string& model_id,
+             nlohmann::json details = nlohmann::json::object()) {
     InstanceObservation obs;
     obs.instance_id = id;
     obs.model_id = model_id;
     obs.phase = InstancePhase::kReady;
     obs.base_url = "http://fake/" + id;
+    obs.details = std::move(details);
     observer_->OnObservation(obs);
   }
 
