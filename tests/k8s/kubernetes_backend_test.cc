@@ -126,6 +126,20 @@ TEST_F(KubernetesBackendTest, BuildsThePodFromTheModelRecord) {
       "preferredDuringSchedulingIgnoredDuringExecution"));
 }
 
+TEST_F(KubernetesBackendTest, NamesTheConfiguredSchedulerOnlyWhenOneIsSet) {
+  KubernetesBackendOptions options;
+  options.namespace_name = "eos";
+  options.scheduler_name = "ersilia-most-allocated";
+  KubernetesBackend packing(*client_, http_, clock_, options);
+
+  nlohmann::json named = packing.PodManifest(Spec("eos3b5e-aa11"));
+  nlohmann::json plain = backend_->PodManifest(Spec("eos3b5e-aa12"));
+  packing.Shutdown();
+
+  EXPECT_EQ(named["spec"]["schedulerName"], "ersilia-most-allocated");
+  EXPECT_FALSE(plain["spec"].contains("schedulerName"));
+}
+
 TEST_F(KubernetesBackendTest, StartsAReadyInstanceServingRealHttpAndStopsIt) {
   sim_->AddNode("n1", 4000, 8192);
 

@@ -757,6 +757,13 @@ void DefineK8sPods(common::Settings& s, runtime::KubernetesBackendOptions& b) {
             "priorityClassName of model pods; empty: none",
             false,
             StringInto(b.priority_class)});
+  s.Define({"k8s.scheduler_name",
+            {"HUB_K8S_SCHEDULER_NAME"},
+            "",
+            "schedulerName of model pods (a second scheduler scoring MostAllocated packs them "
+            "onto few nodes); empty: the cluster's default scheduler",
+            false,
+            StringInto(b.scheduler_name)});
   s.Define({"k8s.unschedulable_timeout",
             {"HUB_K8S_UNSCHEDULABLE_TIMEOUT"},
             "15m",

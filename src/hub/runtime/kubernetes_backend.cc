@@ -179,6 +179,9 @@ nlohmann::json KubernetesBackend::PodManifest(const InstanceSpec& spec) const {
          {{"podAffinity",
            {{"preferredDuringSchedulingIgnoredDuringExecution", Json::array({affinity_term})}}}}},
         {"containers", Json::array({container})}}}};
+  if (!options_.scheduler_name.empty()) {
+    pod["spec"]["schedulerName"] = options_.scheduler_name;
+  }
   if (!options_.priority_class.empty()) {
     pod["spec"]["priorityClassName"] = options_.priority_class;
   }

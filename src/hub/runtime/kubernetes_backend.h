@@ -73,6 +73,9 @@ struct KubernetesBackendOptions {
   int termination_grace_seconds = 10;
   // `priorityClassName`; empty: none.
   std::string priority_class;
+  // `schedulerName`, e.g. a second scheduler whose NodeResourcesFit scores MostAllocated
+  // (kubernetes.md §4.4); empty: the default scheduler.
+  std::string scheduler_name;
   // Monitor period (timeouts, /healthz checks), in real time.
   std::chrono::milliseconds monitor_interval{100};
   // Each pod watch asks the server to end it after this long (`timeoutSeconds`); it resumes.
