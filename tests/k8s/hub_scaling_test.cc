@@ -1,8 +1,9 @@
 // `ersilia-hub serve` scaling the simulator's Cluster API node group with its own node scaler
 // (kubernetes.md §4.3): a node whose instances went idle is cordoned, drained through the
 // Eviction API, its Machine annotated and the MachineDeployment lowered; a node under a busy
-// instance is never the one removed; and a group a cluster-autoscaler owns is never resized,
-// while its pending pods still run once the autoscaler adds capacity.
+// instance is never the one removed; and a group a cluster-autoscaler owns, or a cluster where
+// Karpenter provisions nodes, is never resized or cordoned, while pending pods still run once
+// the autoscaler or Karpenter adds capacity.
 //
 // The hub's timers run on its real clock (short settings below); the simulator's controllers
 // (pod grace periods, provisioning) on the virtual clock the tests keep moving.
@@ -132,12 +133,13 @@ protected:
     return node;
   }
 
-  // Waits until the hub's scaler has made `passes` more passes (each reads the group once),
-  // moving the virtual clock meanwhile; false when it did not within a minute.
-  bool WaitScalerPasses(int passes) {
-    auto reads = [this] {
+  // Waits until the hub's scaler has made `passes` more passes (each makes the call `read`
+  // once: reads the group, or looks for Karpenter), moving the virtual clock meanwhile; false
+  // when it did not within a minute.
+  bool WaitScalerPasses(int passes, const std::string& read = std::string("GET ") + kGroupPath) {
+    auto reads = [this, &read] {
       std::vector<std::string> log = sim_->RequestLogForTest();
-      return std::count(log.begin(), log.end(), std::string("GET ") + kGroupPath);
+      return std::count(log.begin(), log.end(), read);
     };
     auto target = reads() + passes;
     return WaitMovingClock([&] { return reads() >= target; }, std::chrono::seconds(60));
@@ -293,6 +295,62 @@ TEST_P(HubScalingTest, GroupOwnedByAClusterAutoscalerIsNeverResized) {
   EXPECT_EQ(writes, std::vector<std::string>{"PUT " + std::string(kScale)});
   EXPECT_EQ(detected["reason"],
             "cluster-autoscaler owns this MachineDeployment; only shaping pods");
+  EXPECT_TRUE(FindDecision("scale-up").is_null()) << DecisionsText();
+  EXPECT_TRUE(FindDecision("cordon").is_null()) << DecisionsText();
+}
+
+TEST_P(HubScalingTest, WithKarpenterTheHubOnlyShapesPodsAndNeverTouchesNodes) {
+  sim_->AddMachineDeployment("default", kGroup, 0, 8000, 16'384, 0);
+  sim_->InstallKarpenter("default");
+  StartScalingHub();
+  std::string key = AnonymousHeader();
+  std::vector<std::string> smiles = SharedMolecules(500);
+  const std::string karpenter_read = "GET /apis/karpenter.sh";
+
+  // A pending pod, shaped for Karpenter, and several scaler passes past its grace.
+  std::int64_t id = Submit(key, "eos3b5e", smiles);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::vector<json> pods = ModelPods();
+        return !pods.empty() && pods[0]["status"].contains("conditions");
+      },
+      std::chrono::seconds(60)));
+  json detected = nullptr;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        detected = FindDecision("karpenter");
+        return !detected.is_null();
+      },
+      std::chrono::seconds(30)));
+  ASSERT_TRUE(WaitScalerPasses(15, karpenter_read));
+  EXPECT_EQ(Replicas(), 0);
+  json pod = ModelPods()[0];
+  EXPECT_EQ(pod["spec"].value("nodeName", ""), "");
+  EXPECT_EQ(pod["metadata"]["annotations"].value("karpenter.sh/do-not-disrupt", ""), "true");
+  EXPECT_EQ(
+      pod["metadata"]["annotations"].value("cluster-autoscaler.kubernetes.io/safe-to-evict", ""),
+      "false");
+  json requests = pod["spec"]["containers"][0]["resources"]["requests"];
+  EXPECT_FALSE(requests.value("memory", "").empty()) << requests.dump();
+  EXPECT_FALSE(requests.value("cpu", "").empty()) << requests.dump();
+
+  // Karpenter launches a node for it: the pod is scheduled and the request completes.
+  sim_->AddKarpenterNode("default", "kp-1", 8000, 16'384);
+  json done = WaitFinished(key, id, std::chrono::seconds(300));
+  ASSERT_EQ(done["request_status"], "COMPLETED") << done.dump();
+  ExpectNoLostRows(key, id, smiles.size());
+
+  // Idle long past the hub's timers: the node is never cordoned or drained, the group never
+  // resized; consolidation is Karpenter's.
+  ASSERT_TRUE(WaitScalerPasses(25, karpenter_read));
+  EXPECT_EQ(Replicas(), 0);
+  EXPECT_EQ(NodeNames(), std::vector<std::string>{"kp-1"});
+  EXPECT_FALSE(sim_->GetForTest("nodes", "/kp-1")["spec"].value("unschedulable", false));
+  for (const std::string& call : sim_->RequestLogForTest()) {
+    EXPECT_FALSE(TouchesNodes(call)) << call;
+  }
+  EXPECT_NE(detected["reason"].get<std::string>().find("NodePools: default"), std::string::npos)
+      << detected.dump();
   EXPECT_TRUE(FindDecision("scale-up").is_null()) << DecisionsText();
   EXPECT_TRUE(FindDecision("cordon").is_null()) << DecisionsText();
 }

@@ -713,9 +713,31 @@ std::optional<http::Response> Gate(State& s, const http::Request& request) {
   return std::nullopt;
 }
 
+// `GET /apis/karpenter.sh`: the APIGroup discovery document, or 404 without Karpenter.
+http::Response KarpenterGroup(State& s) {
+  if (!s.karpenter) {
+    return StatusResponse(404, "NotFound", "the server could not find the requested resource");
+  }
+  json version = {{"groupVersion", "karpenter.sh/v1"}, {"version", "v1"}};
+  json group = {{"kind", "APIGroup"},
+                {"apiVersion", "v1"},
+                {"name", "karpenter.sh"},
+                {"versions", json::array({version})},
+                {"preferredVersion", version}};
+  return http::Response::JsonText(200, group.dump());
+}
+
 http::Response Serve(const StatePtr& state, http::Request& request) {
+  std::string_view path = request.path;
+  if (path == "/apis/karpenter.sh" || path == "/apis/karpenter.sh/") {
+    std::lock_guard<std::mutex> lock(state->mu);
+    return KarpenterGroup(*state);
+  }
   auto api = ParsePath(request.path);
   const ResourceInfo* info = api.has_value() ? FindResource(api->resource) : nullptr;
+  if (api.has_value() && api->group == "karpenter.sh" && !state->karpenter) {
+    info = nullptr;  // the CRDs are not installed
+  }
   if (api.has_value() && api->group == "metrics.k8s.io") {
     std::lock_guard<std::mutex> lock(state->mu);
     return Metrics(*state, *api);
@@ -945,6 +967,8 @@ const ResourceInfo* FindResource(const std::string& resource) {
       {"leases", {"coordination.k8s.io/v1", "Lease", true, false}},
       {"machinedeployments", {"cluster.x-k8s.io/v1beta1", "MachineDeployment", true, true}},
       {"machines", {"cluster.x-k8s.io/v1beta1", "Machine", true, true}},
+      {"nodepools", {"karpenter.sh/v1", "NodePool", false, true}},
+      {"nodeclaims", {"karpenter.sh/v1", "NodeClaim", false, true}},
   };
   auto it = kResources.find(resource);
   return it == kResources.end() ? nullptr : &it->second;
@@ -1149,6 +1173,80 @@ void KubeSimulator::AddMachineDeployment(const std::string& ns,
   md["metadata"]["namespace"] = ns;
   absl::Status created = CreateForTest("machinedeployments", md);
   (void)created;  // a duplicate name keeps the existing deployment
+}
+
+void KubeSimulator::InstallKarpenter(const std::string& nodepool) {
+  {
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->karpenter = true;
+  }
+  json requirement = {{"key", "karpenter.sh/capacity-type"},
+                      {"operator", "In"},
+                      {"values", json::array({"on-demand"})}};
+  json pool = {
+      {"metadata", {{"name", nodepool}}},
+      {"spec",
+       {{"template",
+         {{"spec",
+           {{"nodeClassRef",
+             {{"group", "karpenter.k8s.aws"}, {"kind", "EC2NodeClass"}, {"name", "default"}}},
+            {"requirements", json::array({requirement})},
+            {"expireAfter", "720h"}}}}},
+        {"limits", {{"cpu", "1000"}, {"memory", "1000Gi"}}},
+        {"disruption",
+         {{"consolidationPolicy", "WhenEmptyOrUnderutilized"},
+          {"consolidateAfter", "1m"},
+          {"budgets", json::array({{{"nodes", "10%"}}})}}}}},
+      {"status",
+       {{"resources", {{"cpu", "0"}, {"memory", "0"}, {"nodes", "0"}}},
+        {"conditions", json::array({{{"type", "Ready"},
+                                     {"status", "True"},
+                                     {"reason", "Ready"},
+                                     {"lastTransitionTime", state_->Now()}}})}}}};
+  absl::Status created = CreateForTest("nodepools", pool);
+  (void)created;  // a duplicate name keeps the existing NodePool
+}
+
+void KubeSimulator::AddKarpenterNode(const std::string& nodepool,
+                                     const std::string& name,
+                                     std::int64_t cpu_millicores,
+                                     std::int64_t memory_mb) {
+  json resources = {{"cpu", fmt::format("{}m", cpu_millicores)},
+                    {"memory", fmt::format("{}Mi", memory_mb)},
+                    {"pods", "110"}};
+  json conditions = json::array();
+  for (const char* type : {"Launched", "Registered", "Initialized", "Ready"}) {
+    conditions.push_back({{"type", type},
+                          {"status", "True"},
+                          {"reason", type},
+                          {"lastTransitionTime", state_->Now()}});
+  }
+  json claim = {
+      {"metadata",
+       {{"name", name},
+        {"labels", {{"karpenter.sh/nodepool", nodepool}}},
+        {"ownerReferences", json::array({{{"apiVersion", "karpenter.sh/v1"},
+                                          {"kind", "NodePool"},
+                                          {"name", nodepool},
+                                          {"blockOwnerDeletion", true}}})}}},
+      {"spec",
+       {{"nodeClassRef",
+         {{"group", "karpenter.k8s.aws"}, {"kind", "EC2NodeClass"}, {"name", "default"}}},
+        {"requirements", json::array()},
+        {"resources", {{"requests", {{"cpu", resources["cpu"]}, {"memory", resources["memory"]}}}}},
+        {"expireAfter", "720h"}}},
+      {"status",
+       {{"nodeName", name},
+        {"providerID", "sim://" + name},
+        {"capacity", resources},
+        {"allocatable", resources},
+        {"conditions", conditions}}}};
+  absl::Status created = CreateForTest("nodeclaims", claim);
+  (void)created;
+  AddNode(name, cpu_millicores, memory_mb,
+          {{"karpenter.sh/nodepool", nodepool},
+           {"karpenter.sh/registered", "true"},
+           {"karpenter.sh/initialized", "true"}});
 }
 
 absl::Status KubeSimulator::CreateForTest(const std::string& resource,

@@ -4,7 +4,8 @@
 //
 // It serves over real HTTP the subset the hub uses, with the real JSON shapes: pods, nodes,
 // events, poddisruptionbudgets, leases (core, policy, coordination.k8s.io), Cluster API
-// machinedeployments (+ /scale) and machines, and metrics.k8s.io. Semantics follow
+// machinedeployments (+ /scale) and machines, metrics.k8s.io, and (once installed) Karpenter's
+// karpenter.sh/v1 group: discovery, NodePools and NodeClaims. Semantics follow
 // ../shared/reference/kubernetes.md §6.4: one global resourceVersion; list + watch with a
 // bounded history (an older resourceVersion gets an ERROR 410 event, or HTTP 410), bookmarks,
 // timeoutSeconds, selector transitions; 409 on stale PUTs and uid preconditions; Status
@@ -116,6 +117,18 @@ public:
                             std::int64_t node_memory_mb,
                             int provisioning_seconds,
                             bool autoscaler_managed = false);
+
+  // Installs Karpenter with one NodePool `nodepool` (real karpenter.sh/v1 shape). Before this,
+  // `GET /apis/karpenter.sh` and everything under it answer 404, as on a cluster without it.
+  void InstallKarpenter(const std::string& nodepool);
+
+  // What Karpenter does for pending pods: a NodeClaim of `nodepool` (Launched, Registered,
+  // Initialized, Ready) and its Ready Node `name`, labelled `karpenter.sh/nodepool`, of this
+  // allocatable CPU (millicores) and memory (MiB). REQUIRES: `InstallKarpenter`.
+  void AddKarpenterNode(const std::string& nodepool,
+                        const std::string& name,
+                        std::int64_t cpu_millicores,
+                        std::int64_t memory_mb);
 
   // Creates any object directly (PDBs, namespaces of leases, ...), as a POST would.
   absl::Status CreateForTest(const std::string& resource, const nlohmann::json& object);

@@ -89,7 +89,8 @@ public:
   std::map<std::string, common::Micros> lost_nodes;
   std::set<std::string> pulled;  // "node|image"
   int next_ip = 1;
-  int ip_block = 0;  // second octet of this simulator's pod IPs; drawn on first use
+  bool karpenter = false;  // the karpenter.sh API group is served
+  int ip_block = 0;        // second octet of this simulator's pod IPs; drawn on first use
 
   http::Router router;
   std::unique_ptr<http::Server> server;
