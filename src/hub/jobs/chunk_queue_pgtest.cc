@@ -2,6 +2,7 @@
 // tests/support/with_postgres.sh).
 
 #include "hub/jobs/chunk_queue_tests.h"
+#include "hub/jobs/result_cache_tests.h"
 
 #include "tests/support/pg_test_env.h"
 
@@ -32,6 +33,11 @@ QueueBackend PostgresBackend() {
 
 INSTANTIATE_TEST_SUITE_P(Postgres,
                          ChunkQueueTest,
+                         ::testing::Values(PostgresBackend()),
+                         [](const auto& info) { return info.param.name; });
+
+INSTANTIATE_TEST_SUITE_P(Postgres,
+                         ResultCacheTest,
                          ::testing::Values(PostgresBackend()),
                          [](const auto& info) { return info.param.name; });
 

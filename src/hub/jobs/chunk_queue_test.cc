@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "hub/jobs/chunk_queue_tests.h"
+#include "hub/jobs/result_cache_tests.h"
 #include "hub/store/sqlite_database.h"
 
 namespace hub::jobs {
@@ -37,5 +38,70 @@ INSTANTIATE_TEST_SUITE_P(Sqlite,
                          ChunkQueueTest,
                          ::testing::Values(SqliteBackend()),
                          [](const auto& info) { return info.param.name; });
+
+INSTANTIATE_TEST_SUITE_P(Sqlite,
+                         ResultCacheTest,
+                         ::testing::Values(SqliteBackend()),
+                         [](const auto& info) { return info.param.name; });
+
+// Migration 5 re-keys the SQLite cache by rowid: rows written before could never be found, so
+// it drops them and keeps the column names, and the cache then fills again as usual.
+TEST(ResultCacheSqliteTest, MigrationFiveDropsUnkeyedRowsAndKeepsColumnNames) {
+  auto store = SqliteBackend().make();
+  ASSERT_TRUE(store.ok());
+  auto db = store->open();
+  ASSERT_TRUE(db.ok());
+  common::ManualClock clock(1'800'000'000'000'000);
+  std::vector<store::Migration> before;
+  for (store::Migration& m : store::BuiltinMigrations(store::Dialect::kSqlite)) {
+    if (m.version <= 4) {
+      before.push_back(std::move(m));
+    }
+  }
+  ASSERT_TRUE(store::Migrator(**db, before, clock).Apply().ok());
+  const char* insert =
+      "INSERT INTO {schema}.result_cache (model_id, model_version, input_hash, input, result, "
+      "created_at) VALUES ('eos3b5e', 'v1', $1, $2, $3, 0)";
+  ASSERT_TRUE((*db)->Exec(insert, {InputHash("CCO"), "CCO", "[1]"}).ok());
+  ASSERT_TRUE((*db)->Exec(insert, {"__columns__", "", "[\"value\"]"}).ok());
+
+  ASSERT_TRUE(
+      store::Migrator(**db, store::BuiltinMigrations(store::Dialect::kSqlite), clock).Apply().ok());
+  ResultCache cache(**db, clock);
+  auto old = cache.Lookup({"eos3b5e", "v1"}, {InputHash("CCO")});
+  auto columns = cache.Columns({"eos3b5e", "v1"});
+  ASSERT_TRUE(cache.Store({"eos3b5e", "v1"}, {{InputHash("CCO"), "CCO", "[2]"}}, "", "").ok());
+  auto fresh = cache.Lookup({"eos3b5e", "v1"}, {InputHash("CCO")});
+
+  ASSERT_TRUE(old.ok() && columns.ok() && fresh.ok());
+  EXPECT_TRUE(old->empty());
+  EXPECT_EQ(*columns, "[\"value\"]");
+  EXPECT_EQ((*fresh)[InputHash("CCO")], "[2]");
+}
+
+// Without statistics SQLite's planner prefers the primary key's (model_id, model_version)
+// prefix over 500 rowid searches, scanning a model's whole cache per statement.
+TEST(ResultCacheSqliteTest, LookupSearchesByRowid) {
+  auto store = SqliteBackend().make();
+  ASSERT_TRUE(store.ok());
+  auto db = store->open();
+  ASSERT_TRUE(db.ok());
+  common::ManualClock clock(1'800'000'000'000'000);
+  ASSERT_TRUE(
+      store::Migrator(**db, store::BuiltinMigrations(store::Dialect::kSqlite), clock).Apply().ok());
+  store::Params params = {"eos3b5e", "v1"};
+  for (std::int64_t i = 0; i < 500; ++i) {
+    params.emplace_back(i);
+  }
+
+  auto plan = (*db)->Exec(
+      "EXPLAIN QUERY PLAN " + internal::CacheLookupSql(store::Dialect::kSqlite, 500), params);
+
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->size(), 1u);
+  auto detail = (*plan)[0].GetString(3);
+  ASSERT_TRUE(detail.ok());
+  EXPECT_NE(detail->find("INTEGER PRIMARY KEY"), std::string::npos) << *detail;
+}
 
 }  // namespace hub::jobs

@@ -87,7 +87,7 @@ protected:
   }
 
   ChunkOutcome Done(int rows, int failed = 0) {
-    return {"result/x", rows - failed, failed, "[\"mol_weight\"]", failed ? "boom" : ""};
+    return {"result/x", rows - failed, failed, 0, "[\"mol_weight\"]", failed ? "boom" : ""};
   }
 
   common::ManualClock clock_{1'800'000'000'000'000};

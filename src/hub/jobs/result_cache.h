@@ -59,4 +59,12 @@ private:
   const common::Clock& clock_;
 };
 
+namespace internal {
+
+// The lookup statement for `count` hashes ($1 model id, $2 model version, then one parameter
+// per hash: the hash on PostgreSQL, its rowid on SQLite). Exposed for a query-plan test.
+std::string CacheLookupSql(store::Dialect dialect, size_t count);
+
+}  // namespace internal
+
 }  // namespace hub::jobs
