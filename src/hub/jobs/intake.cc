@@ -50,8 +50,10 @@ struct CheckedRow {
   bool known_valid = false;
   std::optional<size_t> same_as;
   // A repeat of an input an earlier batch wrote unchecked: checked itself, because its
-  // verdict is not known yet.
+  // verdict is not known yet (then remembered for later repeats). `repeat_of` is the unique
+  // index it repeats.
   bool repeats_unchecked = false;
+  std::uint32_t repeat_of = 0;
   // A new input written to its chunk unchecked (the chunk worker checks it).
   bool unchecked = false;
 };
@@ -78,6 +80,8 @@ private:
   absl::Status LookUpInCache(const std::vector<std::string>& hashes);
   void ValidateBatch();
   void MarkUnchecked();
+  bool RepeatsUnchecked(CheckedRow& checked, std::uint32_t unique);
+  void RememberRepeatVerdicts();
   absl::Status Record(const CheckedRow& checked);
   absl::Status Plan(std::uint64_t unique, const CheckedRow& checked);
   absl::Status AppendChunkLine(std::uint64_t unique, const CheckedRow& checked);
@@ -92,8 +96,11 @@ private:
   std::vector<CheckedRow> batch_;
   std::uint64_t held_blank_rows_ = 0;
   absl::flat_hash_map<DedupKeyType, std::uint32_t> seen_;
-  // Whether each unique index went to its chunk unchecked.
+  // Whether each unique index went to its chunk unchecked and no repeat has been checked yet.
   std::vector<bool> unchecked_;
+  // The row errors of unchecked inputs whose repeats were checked and rejected, by unique
+  // index: later repeats take the verdict without another check.
+  absl::flat_hash_map<std::uint32_t, std::string> rejected_repeats_;
   // Rows are checked here until a valid one was found and a chunk's worth was checked.
   bool check_all_ = true;
   // Cached results of the current batch's inputs, by input hash.
@@ -142,6 +149,7 @@ absl::Status Intake::Session::ProcessBatch() {
     MarkUnchecked();
   }
   ValidateBatch();
+  RememberRepeatVerdicts();
   for (const CheckedRow& checked : batch_) {
     HUB_RETURN_IF_ERROR(Record(checked));
   }
@@ -160,16 +168,16 @@ absl::Status Intake::Session::LookUpBatch() {
     CheckedRow& checked = batch_[i];
     DedupKeyType key = DedupKey(checked.hash);
     if (auto seen = seen_.find(key); seen != seen_.end()) {
-      checked.repeats_unchecked = unchecked_[seen->second];
-      checked.known_valid = !checked.repeats_unchecked;
-      continue;
+      if (!RepeatsUnchecked(checked, seen->second)) {
+        continue;
+      }
     }
     auto [first, inserted] = first_in_batch.try_emplace(key, i);
     if (!inserted) {
       checked.same_as = first->second;
       continue;
     }
-    if (!checked.row.smiles.empty()) {
+    if (!checked.row.smiles.empty() && !checked.repeats_unchecked) {
       lookups.push_back(checked.hash);
     }
   }
@@ -184,6 +192,38 @@ absl::Status Intake::Session::LookUpBatch() {
     checked.known_valid = checked.known_valid || found_.contains(checked.hash);
   }
   return absl::OkStatus();
+}
+
+// Classifies a row whose input an earlier batch recorded as unique index `unique`: known
+// valid, known invalid (a checked repeat was rejected), or to be checked here, once per batch
+// (the caller deduplicates it like a new input). Returns whether it is to be checked.
+bool Intake::Session::RepeatsUnchecked(CheckedRow& checked, std::uint32_t unique) {
+  if (!unchecked_[unique]) {
+    checked.known_valid = true;
+    return false;
+  }
+  if (auto rejected = rejected_repeats_.find(unique); rejected != rejected_repeats_.end()) {
+    checked.error = rejected->second;
+    return false;
+  }
+  checked.repeats_unchecked = true;
+  checked.repeat_of = unique;
+  return true;
+}
+
+// Keeps the verdicts of the repeats this batch checked, so that no input is checked here
+// more than once.
+void Intake::Session::RememberRepeatVerdicts() {
+  for (const CheckedRow& checked : batch_) {
+    if (!checked.repeats_unchecked || checked.same_as) {
+      continue;
+    }
+    if (checked.error.empty()) {
+      unchecked_[checked.repeat_of] = false;
+    } else {
+      rejected_repeats_.try_emplace(checked.repeat_of, checked.error);
+    }
+  }
 }
 
 // Fills `found_` from the cache, one query per slice of `hashes`, the slices in parallel.
@@ -222,7 +262,7 @@ void Intake::Session::MarkUnchecked() {
 void Intake::Session::ValidateBatch() {
   owner_.validators_.ParallelFor(batch_.size(), [this](size_t i) {
     CheckedRow& checked = batch_[i];
-    if (!checked.known_valid && !checked.same_as && !checked.unchecked) {
+    if (!checked.known_valid && !checked.same_as && !checked.unchecked && checked.error.empty()) {
       checked.error = owner_.check_(checked.row.smiles);
     }
   });

@@ -186,6 +186,35 @@ TEST_F(IntakeTest, RepeatOfAnUncheckedInputIsCheckedAndSharesItsIndexWhenValid) 
   EXPECT_NE(rows_tsv.find(shared, first + 1), std::string::npos) << "row 4160 has index 2101";
 }
 
+// A big request of repeated copies (the 1,000,000-row benchmark) must not pay RDKit once per
+// copy: each unchecked input's repeats are checked once, and the verdict is kept.
+TEST_F(IntakeTest, RepeatsOfAnUncheckedInputAreCheckedOnceHoweverOftenTheyRecur) {
+  std::vector<std::string> distinct = DistinctSmiles(3000);
+  distinct[2500] = "not(";
+  std::vector<std::string> rows;
+  for (int copy = 0; copy < 4; ++copy) {
+    rows.insert(rows.end(), distinct.begin(), distinct.end());
+  }
+  std::atomic<int> checks{0};
+  Intake counting(*blobs_, cache_.get(), pool_, [&checks](const std::string& input) {
+    ++checks;
+    return CheckRow(input);
+  });
+  auto reader = InputReader::Open(std::make_unique<std::istringstream>(Lines(rows)), {},
+                                  [](const std::string& s) { return CheckRow(s).empty(); });
+  ASSERT_TRUE(reader.ok());
+
+  auto result = counting.Run("u3", **reader, {"eos3b5e", "1.0"}, {.chunk_rows = 1000});
+
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->rows, 12000u);
+  EXPECT_EQ(result->unique, 3000u);  // not( included: its first copy is left to its chunk
+  EXPECT_EQ(result->invalid, 3u);    // its three later copies, rejected here
+  EXPECT_EQ(result->unchecked, 3000u - 2048);
+  // 2048 rows of the first batch, then each unchecked input once, on its first repeat.
+  EXPECT_EQ(checks.load(), 3000);
+}
+
 TEST_F(IntakeTest, LargeInputWithoutAValidRowIsCheckedInFull) {
   std::vector<std::string> rows(3000, "");
   for (size_t i = 0; i < rows.size(); ++i) {
