@@ -44,30 +44,45 @@ INSTANTIATE_TEST_SUITE_P(Sqlite,
                          ::testing::Values(SqliteBackend()),
                          [](const auto& info) { return info.param.name; });
 
+// A fresh SQLite database; `Migrate` applies the built-in migrations up to a version.
+class ResultCacheSqliteTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto store = SqliteBackend().make();
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+    auto db = store_.open();
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+  }
+
+  void Migrate(int last_version) {
+    std::vector<store::Migration> migrations;
+    for (store::Migration& m : store::BuiltinMigrations(store::Dialect::kSqlite)) {
+      if (m.version <= last_version) {
+        migrations.push_back(std::move(m));
+      }
+    }
+    ASSERT_TRUE(store::Migrator(*db_, migrations, clock_).Apply().ok());
+  }
+
+  QueueStore store_;
+  store::DatabasePtr db_;
+  common::ManualClock clock_{1'800'000'000'000'000};
+};
+
 // Migration 5 re-keys the SQLite cache by rowid: rows written before could never be found, so
 // it drops them and keeps the column names, and the cache then fills again as usual.
-TEST(ResultCacheSqliteTest, MigrationFiveDropsUnkeyedRowsAndKeepsColumnNames) {
-  auto store = SqliteBackend().make();
-  ASSERT_TRUE(store.ok());
-  auto db = store->open();
-  ASSERT_TRUE(db.ok());
-  common::ManualClock clock(1'800'000'000'000'000);
-  std::vector<store::Migration> before;
-  for (store::Migration& m : store::BuiltinMigrations(store::Dialect::kSqlite)) {
-    if (m.version <= 4) {
-      before.push_back(std::move(m));
-    }
-  }
-  ASSERT_TRUE(store::Migrator(**db, before, clock).Apply().ok());
+TEST_F(ResultCacheSqliteTest, MigrationFiveDropsUnkeyedRowsAndKeepsColumnNames) {
+  Migrate(4);
   const char* insert =
       "INSERT INTO {schema}.result_cache (model_id, model_version, input_hash, input, result, "
       "created_at) VALUES ('eos3b5e', 'v1', $1, $2, $3, 0)";
-  ASSERT_TRUE((*db)->Exec(insert, {InputHash("CCO"), "CCO", "[1]"}).ok());
-  ASSERT_TRUE((*db)->Exec(insert, {"__columns__", "", "[\"value\"]"}).ok());
+  ASSERT_TRUE(db_->Exec(insert, {InputHash("CCO"), "CCO", "[1]"}).ok());
+  ASSERT_TRUE(db_->Exec(insert, {"__columns__", "", "[\"value\"]"}).ok());
 
-  ASSERT_TRUE(
-      store::Migrator(**db, store::BuiltinMigrations(store::Dialect::kSqlite), clock).Apply().ok());
-  ResultCache cache(**db, clock);
+  Migrate(5);
+  ResultCache cache(*db_, clock_);
   auto old = cache.Lookup({"eos3b5e", "v1"}, {InputHash("CCO")});
   auto columns = cache.Columns({"eos3b5e", "v1"});
   ASSERT_TRUE(cache.Store({"eos3b5e", "v1"}, {{InputHash("CCO"), "CCO", "[2]"}}, "", "").ok());
@@ -81,20 +96,14 @@ TEST(ResultCacheSqliteTest, MigrationFiveDropsUnkeyedRowsAndKeepsColumnNames) {
 
 // Without statistics SQLite's planner prefers the primary key's (model_id, model_version)
 // prefix over 500 rowid searches, scanning a model's whole cache per statement.
-TEST(ResultCacheSqliteTest, LookupSearchesByRowid) {
-  auto store = SqliteBackend().make();
-  ASSERT_TRUE(store.ok());
-  auto db = store->open();
-  ASSERT_TRUE(db.ok());
-  common::ManualClock clock(1'800'000'000'000'000);
-  ASSERT_TRUE(
-      store::Migrator(**db, store::BuiltinMigrations(store::Dialect::kSqlite), clock).Apply().ok());
+TEST_F(ResultCacheSqliteTest, LookupSearchesByRowid) {
+  Migrate(5);
   store::Params params = {"eos3b5e", "v1"};
   for (std::int64_t i = 0; i < 500; ++i) {
     params.emplace_back(i);
   }
 
-  auto plan = (*db)->Exec(
+  auto plan = db_->Exec(
       "EXPLAIN QUERY PLAN " + internal::CacheLookupSql(store::Dialect::kSqlite, 500), params);
 
   ASSERT_TRUE(plan.ok()) << plan.status();
