@@ -136,6 +136,27 @@ protected:
   // Waits until the hub's scaler has made `passes` more passes (each makes the call `read`
   // once: reads the group, or looks for Karpenter), moving the virtual clock meanwhile; false
   // when it did not within a minute.
+  // Waits until the first model pod is pending with the scheduler's conditions and the scaler
+  // has recorded `action`; returns that decision (null when either wait times out).
+  json WaitPendingAndDecision(const std::string& action) {
+    bool pending = WaitFor(
+        [&] {
+          std::vector<json> pods = ModelPods();
+          return !pods.empty() && pods[0]["status"].contains("conditions");
+        },
+        std::chrono::seconds(60));
+    json detected = nullptr;
+    if (pending) {
+      WaitFor(
+          [&] {
+            detected = FindDecision(action);
+            return !detected.is_null();
+          },
+          std::chrono::seconds(30));
+    }
+    return detected;
+  }
+
   bool WaitScalerPasses(int passes, const std::string& read = std::string("GET ") + kGroupPath) {
     auto reads = [this, &read] {
       std::vector<std::string> log = sim_->RequestLogForTest();
@@ -251,19 +272,8 @@ TEST_P(HubScalingTest, GroupOwnedByAClusterAutoscalerIsNeverResized) {
 
   // A pending pod, shaped for an autoscaler, and several scaler passes past its grace.
   std::int64_t id = Submit(key, "eos3b5e", smiles);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::vector<json> pods = ModelPods();
-        return !pods.empty() && pods[0]["status"].contains("conditions");
-      },
-      std::chrono::seconds(60)));
-  json detected = nullptr;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        detected = FindDecision("autoscaler");
-        return !detected.is_null();
-      },
-      std::chrono::seconds(30)));
+  json detected = WaitPendingAndDecision("autoscaler");
+  ASSERT_FALSE(detected.is_null());
   ASSERT_TRUE(WaitScalerPasses(15));
   EXPECT_EQ(Replicas(), 0);
   json pod = ModelPods()[0];
@@ -309,19 +319,8 @@ TEST_P(HubScalingTest, WithKarpenterTheHubOnlyShapesPodsAndNeverTouchesNodes) {
 
   // A pending pod, shaped for Karpenter, and several scaler passes past its grace.
   std::int64_t id = Submit(key, "eos3b5e", smiles);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        std::vector<json> pods = ModelPods();
-        return !pods.empty() && pods[0]["status"].contains("conditions");
-      },
-      std::chrono::seconds(60)));
-  json detected = nullptr;
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        detected = FindDecision("karpenter");
-        return !detected.is_null();
-      },
-      std::chrono::seconds(30)));
+  json detected = WaitPendingAndDecision("karpenter");
+  ASSERT_FALSE(detected.is_null());
   ASSERT_TRUE(WaitScalerPasses(15, karpenter_read));
   EXPECT_EQ(Replicas(), 0);
   json pod = ModelPods()[0];

@@ -34,17 +34,28 @@ inline void PrintTo(const QueueBackend& backend, std::ostream* os) {
   *os << backend.name;
 }
 
+// Makes `backend`'s store, opens a database on it and applies the built-in migrations.
+inline void OpenMigrated(const QueueBackend& backend,
+                         const common::Clock& clock,
+                         QueueStore& store,
+                         store::DatabasePtr& db) {
+  auto made = backend.make();
+  ASSERT_TRUE(made.ok()) << made.status();
+  store = std::move(*made);
+  auto opened = store.open();
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  db = std::move(*opened);
+  store::Migrator migrator(*db, store::BuiltinMigrations(db->dialect()), clock);
+  ASSERT_TRUE(migrator.Apply().ok());
+}
+
 class ChunkQueueTest : public ::testing::TestWithParam<QueueBackend> {
 protected:
   void SetUp() override {
-    auto store = GetParam().make();
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto db = store_.open();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    store::Migrator migrator(*db_, store::BuiltinMigrations(db_->dialect()), clock_);
-    ASSERT_TRUE(migrator.Apply().ok());
+    OpenMigrated(GetParam(), clock_, store_, db_);
+    if (HasFatalFailure()) {
+      return;
+    }
     for (const char* user : {"alice", "bob"}) {
       ASSERT_TRUE(db_->Exec("INSERT INTO {schema}.users (id, kind, username, username_key, "
                             "permissions_updated_at, signup_at, updated_at) VALUES ($1, 'user', "

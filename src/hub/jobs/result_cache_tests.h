@@ -19,14 +19,10 @@ namespace hub::jobs {
 class ResultCacheTest : public ::testing::TestWithParam<QueueBackend> {
 protected:
   void SetUp() override {
-    auto store = GetParam().make();
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = std::move(*store);
-    auto db = store_.open();
-    ASSERT_TRUE(db.ok()) << db.status();
-    db_ = std::move(*db);
-    store::Migrator migrator(*db_, store::BuiltinMigrations(db_->dialect()), clock_);
-    ASSERT_TRUE(migrator.Apply().ok());
+    OpenMigrated(GetParam(), clock_, store_, db_);
+    if (HasFatalFailure()) {
+      return;
+    }
     cache_ = std::make_unique<ResultCache>(*db_, clock_);
   }
 
