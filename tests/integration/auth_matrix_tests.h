@@ -96,27 +96,29 @@ struct Expect {
 
 // Public: everyone, with or without credentials, gets `status`.
 inline Expect Everyone(int status) {
-  return {status, status, status, status, {}, status};
+  return {status, status, status, status, {}, status, std::nullopt};
 }
 
 // Any identity gets `status`; no credentials 401.
 inline Expect AnyIdentity(int status) {
-  return {401, status, status, status, {}, status};
+  return {401, status, status, status, {}, status, std::nullopt};
 }
 
 // Accounts get `user`, anonymous keys `anonymous`.
 inline Expect Accounts(int user, int anonymous) {
-  return {401, anonymous, anonymous, user, {}, user};
+  return {401, anonymous, anonymous, user, {}, user, std::nullopt};
 }
 
 // Holders of MANAGE_USERS (or ADMIN) get `allowed`; other identities `denied`.
 inline Expect Managers(int allowed, int denied = 403) {
-  return {401, denied, denied, denied, {{"MANAGE_USERS", allowed}, {"ADMIN", allowed}}, allowed};
+  return {401,     denied,      denied, denied, {{"MANAGE_USERS", allowed}, {"ADMIN", allowed}},
+          allowed, std::nullopt};
 }
 
 // Holders of `permission` (or ADMIN) get `allowed`; other identities `denied`.
 inline Expect Holders(const std::string& permission, int allowed, int denied = 403) {
-  return {401, denied, denied, denied, {{permission, allowed}, {"ADMIN", allowed}}, allowed};
+  return {401,     denied,      denied, denied, {{permission, allowed}, {"ADMIN", allowed}},
+          allowed, std::nullopt};
 }
 
 // Routes of a permission every default identity holds (VIEW_MODELS, SUBMIT_WORK_REQUESTS); a
@@ -196,7 +198,7 @@ inline std::vector<Endpoint> Matrix() {
      "/api/users/{other}/permissions", R"({"permissions":["VIEW_MODELS"]})", Managers(200)},
     {Method::kPut, "/api/users/{userid}/permissions", "MANAGE_USERS",
      "/api/users/{other}/permissions", R"({"permissions":["K8S_ADMIN"]})",
-     {401, 403, 403, 403, {{"ADMIN", 200}}, 200}},
+     {401, 403, 403, 403, {{"ADMIN", 200}}, 200, std::nullopt}},
     {Method::kPut, "/api/users/{userid}/permissions", "MANAGE_USERS",
      "/api/users/{self}/permissions", R"({"permissions":["VIEW_MODELS"]})", Managers(200)},
     {Method::kPut, "/api/users/{userid}/permissions", "MANAGE_USERS",

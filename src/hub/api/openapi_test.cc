@@ -43,7 +43,10 @@ protected:
 
     AddSystemRoutes(router_, {nullptr, &metrics_, "/nonexistent"});
     routes_ = std::make_unique<ApiRoutes>(router_, SessionAuthenticator(*auth_));
-    AddApiRoutes(*routes_, {auth_.get(), runtime_.get()});
+    ApiServices services;
+    services.auth = auth_.get();
+    services.runtime = runtime_.get();
+    AddApiRoutes(*routes_, services);
     paths_ = nlohmann::json::parse(OpenApiJson())["paths"];
   }
 
