@@ -64,11 +64,11 @@ int Base64Value(char c) {
 
 std::string HexEncode(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
+  std::string out(bytes.size() * 2, '\0');
+  char* p = out.data();
   for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 0x0f]);
+    *p++ = kDigits[c >> 4];
+    *p++ = kDigits[c & 0x0f];
   }
   return out;
 }
