@@ -1,6 +1,7 @@
 #include "hub/runtime/instance_pool.h"
 
 #include <algorithm>
+#include <exception>
 
 #include "fmt/format.h"
 
@@ -15,6 +16,19 @@ namespace {
 
 constexpr size_t kRecentExits = 64;
 constexpr common::Micros kMaxWaitSlice = 100'000;  // re-check deadlines at least this often
+
+// Runs `work` where an exception cannot be handled: a destructor or a move. The pool reports
+// failures as statuses, so only an allocation failure can throw here; the process then ends
+// (libstdc++'s terminate handler prints the exception) rather than leave a lease or an
+// instance half released.
+template <typename Work>
+void RunOrTerminate(const Work& work) noexcept {
+  try {
+    work();
+  } catch (...) {
+    std::terminate();
+  }
+}
 
 common::Micros ToMicros(std::chrono::milliseconds d) {
   return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
@@ -210,7 +224,7 @@ struct InstancePool::Actions {
 
 InstanceLease::~InstanceLease() {
   if (pool_ != nullptr) {
-    pool_->ReleaseLease(*this, last_outcome_);
+    RunOrTerminate([&] { pool_->ReleaseLease(*this, last_outcome_); });
   }
 }
 
@@ -221,7 +235,7 @@ InstanceLease::InstanceLease(InstanceLease&& other) noexcept {
 InstanceLease& InstanceLease::operator=(InstanceLease&& other) noexcept {
   if (this != &other) {
     if (pool_ != nullptr) {
-      pool_->ReleaseLease(*this, last_outcome_);
+      RunOrTerminate([&] { pool_->ReleaseLease(*this, last_outcome_); });
     }
     pool_ = std::exchange(other.pool_, nullptr);
     lease_id_ = other.lease_id_;
@@ -283,7 +297,7 @@ InstancePool::InstancePool(const common::Clock& clock,
 }
 
 InstancePool::~InstancePool() {
-  Shutdown(std::chrono::milliseconds(0));
+  RunOrTerminate([&] { Shutdown(std::chrono::milliseconds(0)); });
 }
 
 void InstancePool::Start() {
@@ -1354,7 +1368,8 @@ void InstancePool::UpdateGauges() {
       metrics_->SetInstances(model, name, counts[model][name]);
     }
     auto health = health_.find(model);
-    metrics_->SetWaiters(model, health == health_.end() ? 0 : health->second.waiters.size());
+    metrics_->SetWaiters(
+        model, health == health_.end() ? 0.0 : static_cast<double>(health->second.waiters.size()));
   }
   metrics_->SetMemory(static_cast<double>(reserved) * 1048576.0,
                       static_cast<double>(options_.memory_budget_mb) * 1048576.0);

@@ -322,7 +322,8 @@ TEST_F(InstancePoolTest, CrashWhileInUseFailsTheCallAndStartsAReplacement) {
   backend_.Exit(id, "eos3b5e", ExitCause::kCrashed, "killed by signal 9 (SIGKILL)");
   client_->Fail(absl::AbortedError("model instance unreachable: connection refused"));
   absl::StatusOr<RunResult> run = lease.Run({"CCO"});
-  pool_->Release(std::move(lease), lease.last_outcome());
+  const RunErrorKind outcome = lease.last_outcome();
+  pool_->Release(std::move(lease), outcome);
   std::string replacement = backend_.WaitForStart(2);
 
   EXPECT_EQ(run.status().code(), absl::StatusCode::kAborted);
@@ -493,7 +494,7 @@ TEST_F(InstancePoolTest, RetireIdleRetiresAllOrNoneAndRetiredInstancesGetNoWork)
   InstanceLease a = AcquireStarting("eos3b5e", 1);
   InstanceLease b = AcquireStarting("eos3b5e", 2);
   std::string idle = a.instance_id();
-  std::string busy = b.instance_id();
+  const std::string& busy = b.instance_id();
   pool_->Release(std::move(a), RunErrorKind::kNone);
 
   absl::Status refused = pool_->RetireIdle({idle, busy});

@@ -143,15 +143,15 @@ private:
   std::chrono::milliseconds last_grace_{-1};
 };
 
-// Answers every Run with `next` (OK: one `{}` row per input).
+// Answers every Run with the status last given to `Fail` (OK: one `{}` row per input).
 class FakeModelClient final : public ModelClient {
 public:
   absl::StatusOr<RunResult> Run(const std::vector<std::string>& inputs,
                                 const RunOptions&) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++calls;
-    if (!next.ok()) {
-      return next;
+    if (!next_.ok()) {
+      return next_;
     }
     std::string body = "[";
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -164,14 +164,14 @@ public:
 
   void Fail(absl::Status status) {
     std::lock_guard<std::mutex> lock(mu_);
-    next = std::move(status);
+    next_ = std::move(status);
   }
 
   int calls = 0;
 
 private:
   std::mutex mu_;
-  absl::Status next;
+  absl::Status next_;
 };
 
 class FakeModels final : public ModelLookup {
