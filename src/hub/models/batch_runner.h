@@ -42,8 +42,10 @@ struct RenderedBatch {
 // orients `RowRenderer` supports (`records`, `values`) each thread renders a row as soon as
 // it has computed it, from one row of values it reuses: no table of the batch's values is
 // built, and rendering is spread over the threads instead of following the batch on one.
-// Then the pieces are `[` with the first row, `,` with each further row, and `]`. Other
-// orients are `RunBatch` followed by `RenderRunJson`, in one piece.
+// Each piece then holds a run of consecutive rows (about 64 KB, and at least eight pieces
+// per thread when the batch is large enough), each row after its separator (`[` for the
+// first, `,` for the others), and the last piece is `]`. Other orients are `RunBatch`
+// followed by `RenderRunJson`, in one piece.
 //
 // REQUIRES: as for `RunBatch`.
 RenderedBatch RunAndRender(const Model& model,

@@ -171,6 +171,26 @@ TEST(BatchRunnerTest, RunAndRenderGivesRenderRunJsonText) {
   }
 }
 
+// A large batch is cut into runs of rows, one piece each, enough for every thread, and the
+// duplicates spread over it land in their places.
+TEST(BatchRunnerTest, RunAndRenderPutsRunsOfRowsInOnePiece) {
+  AtomCountModel model;
+  common::ThreadPool pool(2, "test");
+  std::vector<std::string> inputs;
+  for (size_t i = 0; i < 600; ++i) {
+    inputs.push_back(i == 321 ? "C1CC" : "[" + std::to_string(1 + i % 400) + "CH4]");
+  }
+  const std::vector<RowResult> rows = RunBatch(model, inputs, nullptr);
+  const RunRenderOptions options{Orient::kRecords, true};
+
+  RenderedBatch batch = RunAndRender(model, inputs, options, &pool);
+
+  EXPECT_EQ(Join(batch), RenderRunJson(model.info(), inputs, rows, options));
+  EXPECT_EQ(batch.row_errors, 1u);
+  EXPECT_GE(batch.pieces.size(), 2 * 8 + 1);  // eight runs per thread, then `]`
+  EXPECT_LE(batch.pieces.size(), 2 * 8 + 2);
+}
+
 TEST(BatchRunnerTest, RunAndRenderOfAnEmptyBatchIsAnEmptyList) {
   AtomCountModel model;
   common::ThreadPool pool(2, "test");
@@ -188,7 +208,7 @@ TEST(BatchRunnerTest, RunAndRenderMatchesForAFingerprintModel) {
     GTEST_FAIL() << "../shared/data not found";
   }
   std::vector<std::string> inputs = testing::ReadFirstColumn(shared + "/molecules_50k.csv", 200);
-  inputs.push_back("not a smiles");
+  inputs.emplace_back("not a smiles");
   inputs.push_back(inputs.front());
   common::ThreadPool pool(3, "test");
   auto model = CreateModel("eos4wt0", ModelResources{});

@@ -458,6 +458,10 @@ size_t RowRenderer::WriteRow(const RowResult& row, size_t at, std::string& buffe
   return static_cast<size_t>(p - buffer.data());
 }
 
+size_t RowRenderer::TypicalRowBytes() const {
+  return plan_->typical_row_bytes + 2;
+}
+
 namespace {
 
 // Writes one number cell of the run CSV at `p` (NaN is an empty cell); returns its end.

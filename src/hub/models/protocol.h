@@ -108,6 +108,9 @@ public:
   // REQUIRES: `row.values.size()` is the model's column count; `at <= buffer.size()`.
   size_t WriteRow(const RowResult& row, size_t at, std::string& buffer) const;
 
+  // An estimate of one row's text without `_error`, for sizing buffers; never zero.
+  size_t TypicalRowBytes() const;
+
 private:
   std::unique_ptr<const CellPlan> plan_;
   bool with_keys_ = true;
