@@ -148,8 +148,9 @@ struct PieceLayout {
   std::vector<size_t> end;
 };
 
-// Rebuilds `pieces` with the batch's duplicates in place: each piece then holds its computed
-// rows and the copies that follow them in input order. Only for batches with duplicates.
+// Rebuilds the pieces whose rows are followed by duplicates, with the copies in place: each
+// piece then holds its computed rows and the copies that follow them in input order. The
+// other pieces stay as they are. Only for batches with duplicates.
 void InsertDuplicates(const BatchPlan& plan,
                       const PieceLayout& layout,
                       std::vector<std::string>& pieces) {
@@ -168,6 +169,9 @@ void InsertDuplicates(const BatchPlan& plan,
     const size_t k_begin = b * layout.rows_per_piece;
     const size_t k_end = std::min(k_begin + layout.rows_per_piece, plan.todo.size());
     const size_t i_end = k_end < plan.todo.size() ? plan.todo[k_end] : plan.first.size();
+    if (i_end - plan.todo[k_begin] == k_end - k_begin) {
+      continue;  // no copies among this piece's rows
+    }
     std::string& piece = rebuilt[b];
     piece.reserve(pieces[b].size());
     for (size_t i = plan.todo[k_begin]; i < i_end; ++i) {
@@ -175,7 +179,11 @@ void InsertDuplicates(const BatchPlan& plan,
       piece += text_of(computed_as[plan.first[i]]);
     }
   }
-  pieces = std::move(rebuilt);
+  for (size_t b = 0; b < pieces.size(); ++b) {
+    if (!rebuilt[b].empty()) {  // a rebuilt piece holds at least one row
+      pieces[b] = std::move(rebuilt[b]);
+    }
+  }
 }
 
 // What each thread of `RenderRows` reuses from run to run.
