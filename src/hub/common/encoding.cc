@@ -27,13 +27,19 @@ public:
   Hasher& operator=(const Hasher&) = delete;
 
   std::string Hex(std::string_view data) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    std::string out;
+    AppendHex(data, out);
+    return out;
+  }
+
+  void AppendHex(std::string_view data, std::string& out) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int size = 0;
     bool ok = md_ != nullptr && ctx_ != nullptr && EVP_DigestInit_ex2(ctx_, md_, nullptr) == 1 &&
               EVP_DigestUpdate(ctx_, data.data(), data.size()) == 1 &&
-              EVP_DigestFinal_ex(ctx_, out.data(), &size) == 1;
+              EVP_DigestFinal_ex(ctx_, digest.data(), &size) == 1;
     HUB_CHECK(ok);
-    return HexEncode(std::string_view(reinterpret_cast<const char*>(out.data()), size));
+    AppendHexEncoded(std::string_view(reinterpret_cast<const char*>(digest.data()), size), out);
   }
 
 private:
@@ -63,14 +69,20 @@ int Base64Value(char c) {
 }  // namespace
 
 std::string HexEncode(std::string_view bytes) {
+  std::string out;
+  AppendHexEncoded(bytes, out);
+  return out;
+}
+
+void AppendHexEncoded(std::string_view bytes, std::string& out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(bytes.size() * 2, '\0');
-  char* p = out.data();
+  size_t start = out.size();
+  out.resize(start + bytes.size() * 2);
+  char* p = out.data() + start;
   for (unsigned char c : bytes) {
     *p++ = kDigits[c >> 4];
     *p++ = kDigits[c & 0x0f];
   }
-  return out;
 }
 
 std::string Base64Encode(std::string_view bytes) {
@@ -134,8 +146,14 @@ std::string Sha256Hex(std::string_view data) {
 }
 
 std::string Md5Hex(std::string_view data) {
+  std::string out;
+  AppendMd5Hex(data, out);
+  return out;
+}
+
+void AppendMd5Hex(std::string_view data, std::string& out) {
   thread_local Hasher hasher("MD5");
-  return hasher.Hex(data);
+  hasher.AppendHex(data, out);
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {

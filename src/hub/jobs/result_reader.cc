@@ -4,6 +4,7 @@
 #include <numeric>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 
@@ -17,48 +18,33 @@
 
 namespace hub::jobs {
 
-// A sorted result file (`<unique>\t<error>\t<values>` lines) read one line ahead.
+// A sorted result file (`<unique>\t<error>\t<values>` lines) read one line ahead. Its
+// buffers are reused from line to line.
 struct ResultReader::Source {
   std::unique_ptr<blob::LineReader> lines;
   bool valid = false;
   std::int64_t unique = -1;
   std::string error;
   std::string values;
+  std::string line;
+  std::vector<std::string> head;
 
   absl::Status Read() {
-    std::string line;
     valid = lines != nullptr && lines->Next(line);
     if (!valid) {
       return lines != nullptr ? lines->status() : absl::OkStatus();
     }
-    std::vector<std::string> head;
     std::string_view rest = SplitTsvPrefix(line, 2, head);
-    if (head.size() != 2) {
+    if (head.size() != 2 || !absl::SimpleAtoi(head[0], &unique)) {
       return absl::DataLossError("a result file is malformed");
     }
-    unique = std::stoll(head[0]);
-    error = std::move(head[1]);
-    values = std::string(rest);
+    error.swap(head[1]);
+    values.assign(rest);
     return absl::OkStatus();
   }
 };
 
 namespace {
-
-// The CSV cell of one JSON value: numbers as written, strings decoded, null empty.
-void AppendCsvValue(std::string& out, std::string_view value) {
-  if (value == "null") {
-    return;
-  }
-  if (!value.empty() && value.front() == '"') {
-    std::string decoded;
-    if (DecodeJsonString(value, decoded)) {
-      common::AppendCsvField(out, decoded);
-      return;
-    }
-  }
-  common::AppendCsvField(out, value);
-}
 
 std::string PendingReason(const WorkRequestRecord& request) {
   return IsTerminal(request.status)
@@ -161,7 +147,10 @@ absl::Status ResultReader::CountDuplicates() {
   std::vector<std::string> head;
   while (lines.Next(line)) {
     SplitTsvPrefix(line, 2, head);
-    std::int64_t unique = head.size() == 2 ? std::stoll(head[1]) : -1;
+    std::int64_t unique = -1;
+    if (head.size() != 2 || !absl::SimpleAtoi(head[1], &unique)) {
+      return absl::DataLossError("the request's rows file is malformed");
+    }
     if (unique < 0 || static_cast<size_t>(unique) >= remaining_.size()) {
       continue;
     }
@@ -180,77 +169,91 @@ absl::StatusOr<bool> ResultReader::Advance(Source& source, std::int64_t unique) 
   return source.valid && source.unique == unique;
 }
 
-absl::StatusOr<std::optional<ResultReader::Found>> ResultReader::Lookup(std::int64_t unique) {
-  auto kept = kept_.find(unique);
-  if (kept != kept_.end()) {
-    Found found = kept->second;
-    if (--remaining_[unique] == 0) {
-      kept_.erase(kept);
-    }
-    return std::optional<Found>(std::move(found));
-  }
-
-  std::optional<Found> found;
+absl::StatusOr<const ResultReader::Source*> ResultReader::SourceOf(std::int64_t unique) {
   HUB_ASSIGN_OR_RETURN(bool in_cache, Advance(*cached_, unique));
   if (in_cache) {
-    found = Found{cached_->error, cached_->values};
-  } else {
-    // Chunk files come in unique-index order; open the next one when the current is used up.
-    while (!found) {
-      HUB_ASSIGN_OR_RETURN(bool in_chunk, Advance(*chunk_, unique));
-      if (in_chunk) {
-        found = Found{chunk_->error, chunk_->values};
-        break;
-      }
-      if (chunk_->valid || next_chunk_ >= chunks_.size() ||
-          chunks_[next_chunk_].first_unique > unique) {
-        break;
-      }
-      HUB_ASSIGN_OR_RETURN(auto reader, blobs_.NewReader(chunks_[next_chunk_++].result_key));
-      chunk_->lines = std::make_unique<blob::LineReader>(std::move(reader));
-      HUB_RETURN_IF_ERROR(chunk_->Read());
+    return cached_.get();
+  }
+  // Chunk files come in unique-index order; open the next one when the current is used up.
+  while (true) {
+    HUB_ASSIGN_OR_RETURN(bool in_chunk, Advance(*chunk_, unique));
+    if (in_chunk) {
+      return chunk_.get();
+    }
+    if (chunk_->valid || next_chunk_ >= chunks_.size() ||
+        chunks_[next_chunk_].first_unique > unique) {
+      return nullptr;
+    }
+    HUB_ASSIGN_OR_RETURN(auto reader, blobs_.NewReader(chunks_[next_chunk_++].result_key));
+    chunk_->lines = std::make_unique<blob::LineReader>(std::move(reader));
+    HUB_RETURN_IF_ERROR(chunk_->Read());
+  }
+}
+
+absl::StatusOr<bool> ResultReader::Lookup(std::int64_t unique, ResultRow& row) {
+  if (auto kept = kept_.find(unique); kept != kept_.end()) {
+    if (--remaining_[unique] == 0) {
+      row.error = std::move(kept->second.error);
+      row.values = std::move(kept->second.values);
+      kept_.erase(kept);
+    } else {
+      row.error = kept->second.error;
+      row.values = kept->second.values;
+    }
+    return true;
+  }
+  HUB_ASSIGN_OR_RETURN(const Source* source, SourceOf(unique));
+  if (source == nullptr) {
+    return false;
+  }
+  // Copies, not moves: the strings keep their capacity for the next rows.
+  row.error = source->error;
+  row.values = source->values;
+  if (static_cast<size_t>(unique) < remaining_.size() && remaining_[unique] > 0) {
+    kept_[unique] = Found{row.error, row.values};
+  }
+  return true;
+}
+
+absl::StatusOr<bool> ResultReader::ReadRow(ResultRow& row) {
+  if (!rows_->Next(line_)) {
+    HUB_RETURN_IF_ERROR(rows_->status());
+    return false;
+  }
+  SplitTsvLine(line_, fields_);
+  std::int64_t unique = -1;
+  if (fields_.size() != 4 || !absl::SimpleAtoi(fields_[1], &unique)) {
+    return absl::DataLossError("the request's rows file is malformed");
+  }
+  row.row = row_++;
+  row.error.swap(fields_[0]);
+  row.id.swap(fields_[2]);
+  row.input.swap(fields_[3]);
+  row.key.clear();
+  common::AppendMd5Hex(row.input, row.key);
+  row.values.clear();
+  if (unique >= 0) {
+    HUB_ASSIGN_OR_RETURN(bool found, Lookup(unique, row));
+    if (!found) {
+      row.error = PendingReason(request_);
     }
   }
-  bool again = found && static_cast<size_t>(unique) < remaining_.size() && remaining_[unique] > 0;
-  if (again) {
-    kept_[unique] = *found;
-  }
-  return found;
+  return true;
 }
 
 absl::StatusOr<std::optional<ResultRow>> ResultReader::NextRow() {
-  std::string line;
-  if (!rows_->Next(line)) {
-    HUB_RETURN_IF_ERROR(rows_->status());
-    return std::optional<ResultRow>();
-  }
-  std::vector<std::string> fields = SplitTsvLine(line);
-  if (fields.size() != 4) {
-    return absl::DataLossError("the request's rows file is malformed");
-  }
   ResultRow row;
-  row.row = row_++;
-  row.error = std::move(fields[0]);
-  row.id = std::move(fields[2]);
-  row.input = std::move(fields[3]);
-  row.key = common::Md5Hex(row.input);
-  std::int64_t unique = std::stoll(fields[1]);
-  if (unique >= 0) {
-    HUB_ASSIGN_OR_RETURN(auto found, Lookup(unique));
-    if (!found) {
-      row.error = PendingReason(request_);
-    } else {
-      row.error = std::move(found->error);
-      row.values = std::move(found->values);
-    }
+  HUB_ASSIGN_OR_RETURN(bool more, ReadRow(row));
+  if (!more) {
+    return std::optional<ResultRow>();
   }
   return std::optional<ResultRow>(std::move(row));
 }
 
 absl::Status ResultReader::Skip(std::uint64_t rows) {
   for (std::uint64_t i = 0; i < rows; ++i) {
-    HUB_ASSIGN_OR_RETURN(auto row, NextRow());
-    if (!row) {
+    HUB_ASSIGN_OR_RETURN(bool more, ReadRow(scratch_));
+    if (!more) {
       break;
     }
   }
@@ -291,17 +294,43 @@ void ResultReader::AppendHeader(std::string& out) {
   out += header + "\n";
 }
 
-void ResultReader::AppendCsvRow(std::string& out, const ResultRow& row) {
-  std::vector<std::string_view> values;
-  if (!row.values.empty()) {
-    values = SplitJsonArray(row.values).value_or(std::vector<std::string_view>());
+// The CSV cell of one JSON value: numbers as written, strings decoded, null empty.
+void ResultReader::AppendCsvValue(std::string& out, std::string_view value) {
+  if (value == "null") {
+    return;
   }
-  auto value = [&values](size_t i) {
-    return i < values.size() ? values[i] : std::string_view("null");
+  if (!value.empty() && value.front() == '"') {
+    decoded_.clear();
+    if (DecodeJsonString(value, decoded_)) {
+      common::AppendCsvField(out, decoded_);
+      return;
+    }
+  }
+  common::AppendCsvField(out, value);
+}
+
+// Fills `values_` with the texts of `row`'s values (none when it has none or they are
+// malformed; missing columns read as null).
+void ResultReader::SplitValues(const ResultRow& row) {
+  if (row.values.empty() || !SplitJsonArray(row.values, values_)) {
+    values_.clear();
+  }
+}
+
+void ResultReader::AppendCsvRow(std::string& out, const ResultRow& row) {
+  SplitValues(row);
+  auto value = [this](size_t i) {
+    return i < values_.size() ? values_[i] : std::string_view("null");
   };
-  std::string line;
+  // An upstream CSV line becomes a JSON string, so it is built apart first.
+  bool upstream = options_.format == ResultFormat::kUpstreamCsvLines;
+  std::string& line = upstream ? cell_ : out;
+  if (upstream) {
+    line.clear();
+  }
   if (options_.layout == CsvLayout::kErsilia) {
-    line = row.key + ",";
+    line += row.key;
+    line.push_back(',');
     common::AppendCsvField(line, row.input);
     if (has_ids_) {
       line.push_back(',');
@@ -322,25 +351,22 @@ void ResultReader::AppendCsvRow(std::string& out, const ResultRow& row) {
     line.push_back(',');
     common::AppendCsvField(line, row.error);
   }
-  if (options_.format == ResultFormat::kUpstreamCsvLines) {
+  if (upstream) {
     out.push_back(',');
     common::AppendJsonString(out, line);
     return;
   }
-  out += line + "\n";
+  out.push_back('\n');
 }
 
 void ResultReader::AppendObject(std::string& out, const ResultRow& row) {
-  std::vector<std::string_view> values;
-  if (!row.values.empty()) {
-    values = SplitJsonArray(row.values).value_or(std::vector<std::string_view>());
-  }
+  SplitValues(row);
   if (options_.format == ResultFormat::kUpstreamJson) {
     if (!first_item_) {
       out.push_back(',');
     }
     first_item_ = false;
-    if (values.empty()) {
+    if (values_.empty()) {
       out += "null";
       return;
     }
@@ -351,7 +377,9 @@ void ResultReader::AppendObject(std::string& out, const ResultRow& row) {
   out.push_back('{');
   bool upstream = options_.format == ResultFormat::kUpstreamJson;
   if (!upstream) {
-    out += R"("key":")" + row.key + R"(","input":)";
+    out += R"("key":")";
+    out += row.key;
+    out += R"(","input":)";
     common::AppendJsonString(out, row.input);
     if (has_ids_) {
       out += ",\"id\":";
@@ -364,7 +392,7 @@ void ResultReader::AppendObject(std::string& out, const ResultRow& row) {
     }
     common::AppendJsonString(out, columns_[i]);
     out.push_back(':');
-    out.append(i < values.size() ? values[i] : std::string_view("null"));
+    out.append(i < values_.size() ? values_[i] : std::string_view("null"));
   }
   if (!upstream) {
     out += ",\"error\":";
@@ -398,15 +426,15 @@ absl::StatusOr<bool> ResultReader::Next(std::string& out, size_t budget) {
   }
   size_t start = out.size();
   while (out.size() - start < budget) {
-    HUB_ASSIGN_OR_RETURN(auto row, NextRow());
-    if (!row) {
+    HUB_ASSIGN_OR_RETURN(bool more, ReadRow(scratch_));
+    if (!more) {
       if (options_.format == ResultFormat::kJson) {
         out.push_back(']');
       }
       done_ = true;
       return false;
     }
-    AppendRow(out, *row);
+    AppendRow(out, scratch_);
   }
   return true;
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -93,12 +94,19 @@ private:
 
   absl::Status Prepare(RequestStore& requests);
   absl::Status CountDuplicates();
-  absl::StatusOr<std::optional<Found>> Lookup(std::int64_t unique);
+  // Reads the next row into `row`, reusing its strings; false at the end.
+  absl::StatusOr<bool> ReadRow(ResultRow& row);
+  // Stores the result of distinct input `unique` in `row`; false when it has none yet.
+  absl::StatusOr<bool> Lookup(std::int64_t unique, ResultRow& row);
+  // The source holding `unique`'s result, or null.
+  absl::StatusOr<const Source*> SourceOf(std::int64_t unique);
   absl::StatusOr<bool> Advance(Source& source, std::int64_t unique);
   void AppendHeader(std::string& out);
   void AppendRow(std::string& out, const ResultRow& row);
   void AppendCsvRow(std::string& out, const ResultRow& row);
+  void AppendCsvValue(std::string& out, std::string_view value);
   void AppendObject(std::string& out, const ResultRow& row);
+  void SplitValues(const ResultRow& row);
 
   blob::BlobStore& blobs_;
   WorkRequestRecord request_;
@@ -115,6 +123,13 @@ private:
   std::vector<std::uint32_t> remaining_;  // later occurrences of each unique (when duplicated)
   std::unordered_map<std::int64_t, Found> kept_;
   std::uint64_t row_ = 0;
+  // Buffers reused from row to row, so that rendering a row allocates nothing.
+  ResultRow scratch_;
+  std::string line_;
+  std::vector<std::string> fields_;
+  std::vector<std::string_view> values_;
+  std::string cell_;
+  std::string decoded_;
   bool header_written_ = false;
   bool first_item_ = true;
   bool done_ = false;

@@ -194,21 +194,29 @@ absl::StatusOr<std::vector<JsonMember>> SplitJsonObject(std::string_view object)
 
 absl::StatusOr<std::vector<std::string_view>> SplitJsonArray(std::string_view array) {
   std::vector<std::string_view> elements;
+  if (!SplitJsonArray(array, elements)) {
+    return absl::InvalidArgumentError("not a well-formed JSON array");
+  }
+  return elements;
+}
+
+bool SplitJsonArray(std::string_view array, std::vector<std::string_view>& elements) {
+  elements.clear();
   size_t pos = 0;
   SkipSpace(array, pos);
   if (pos >= array.size() || array[pos] != '[') {
-    return absl::InvalidArgumentError("not a JSON array");
+    return false;
   }
   ++pos;
   SkipSpace(array, pos);
   if (pos < array.size() && array[pos] == ']') {
-    return elements;
+    return true;
   }
   while (pos < array.size()) {
     SkipSpace(array, pos);
     size_t start = pos;
     if (!SkipValue(array, pos)) {
-      return absl::InvalidArgumentError("malformed JSON array element");
+      return false;
     }
     elements.push_back(array.substr(start, pos - start));
     SkipSpace(array, pos);
@@ -216,12 +224,9 @@ absl::StatusOr<std::vector<std::string_view>> SplitJsonArray(std::string_view ar
       ++pos;
       continue;
     }
-    if (pos < array.size() && array[pos] == ']') {
-      return elements;
-    }
-    break;
+    return pos < array.size() && array[pos] == ']';
   }
-  return absl::InvalidArgumentError("not a complete JSON array");
+  return false;
 }
 
 std::string ValuesArray(const std::vector<JsonMember>& members,

@@ -27,6 +27,10 @@ struct JsonMember {
 // Splits a JSON array into its elements' texts (pointing into `array`).
 [[nodiscard]] absl::StatusOr<std::vector<std::string_view>> SplitJsonArray(std::string_view array);
 
+// As above, into `elements` (cleared first, its capacity kept); false when `array` is not one
+// well-formed JSON array, `elements` then holding what came before the fault.
+[[nodiscard]] bool SplitJsonArray(std::string_view array, std::vector<std::string_view>& elements);
+
 // The values of `members` in `columns` order as a JSON array; a column the object lacks is
 // null.
 std::string ValuesArray(const std::vector<JsonMember>& members,

@@ -39,5 +39,18 @@ TEST(RowValuesTest, SplitsArraysAndDecodesStrings) {
   EXPECT_FALSE(DecodeJsonString(R"("bad\u12")", decoded));
 }
 
+TEST(RowValuesTest, SplitsArraysIntoAReusedVectorAndRejectsMalformedOnes) {
+  std::vector<std::string_view> elements = {"left", "over"};
+
+  EXPECT_TRUE(SplitJsonArray("[ ]", elements));
+  EXPECT_TRUE(elements.empty());
+  EXPECT_TRUE(SplitJsonArray(R"([7,"a]b"])", elements));
+  EXPECT_EQ(elements, (std::vector<std::string_view>{"7", "\"a]b\""}));
+  EXPECT_FALSE(SplitJsonArray("[1,2", elements));
+  EXPECT_FALSE(SplitJsonArray("[1 2]", elements));
+  EXPECT_FALSE(SplitJsonArray("{}", elements));
+  EXPECT_FALSE(SplitJsonArray("[1,]", elements));
+}
+
 }  // namespace
 }  // namespace hub::jobs

@@ -28,5 +28,26 @@ TEST(TsvTest, SplitPrefixLeavesTheRestUntouched) {
   EXPECT_EQ(rest, "[1.5,\"a\\tb\"]");
 }
 
+TEST(TsvTest, SplittingIntoAVectorReplacesWhatItHeld) {
+  std::vector<std::string> fields = {"a long field from an earlier line", "x", "y", "z"};
+
+  SplitTsvLine("1\\tb\tc", fields);
+
+  EXPECT_EQ(fields, (std::vector<std::string>{"1\tb", "c"}));
+
+  SplitTsvLine("", fields);
+
+  EXPECT_EQ(fields, (std::vector<std::string>{""}));
+}
+
+TEST(TsvTest, SplitPrefixOfAShortLineGivesTheFieldsItHas) {
+  std::vector<std::string> head = {"old", "old", "old"};
+
+  std::string_view rest = SplitTsvPrefix("only", 2, head);
+
+  EXPECT_EQ(head, (std::vector<std::string>{"only"}));
+  EXPECT_EQ(rest, "");
+}
+
 }  // namespace
 }  // namespace hub::jobs
