@@ -4,7 +4,6 @@
 #include <iterator>
 #include <optional>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -44,6 +43,9 @@ struct CheckedRow {
   InputRow row;
   std::string error;
   std::string hash;
+  DedupKeyType dedup;
+  // The cached result, on the batch's first occurrence of an input the cache has.
+  std::optional<std::string> cached;
   // Validation is skipped for an input already known valid: seen earlier in the request or
   // found in the result cache (only computed, hence valid, inputs are cached). A repeat
   // inside the batch takes the verdict of its first occurrence `same_as`.
@@ -77,7 +79,7 @@ public:
 private:
   absl::Status ProcessBatch();
   absl::Status LookUpBatch();
-  absl::Status LookUpInCache(const std::vector<std::string>& hashes);
+  absl::StatusOr<bool> LookUpInCache(const std::vector<size_t>& rows);
   void ValidateBatch();
   void MarkUnchecked();
   bool RepeatsUnchecked(CheckedRow& checked, std::uint32_t unique);
@@ -103,8 +105,6 @@ private:
   absl::flat_hash_map<std::uint32_t, std::string> rejected_repeats_;
   // Rows are checked here until a valid one was found and a chunk's worth was checked.
   bool check_all_ = true;
-  // Cached results of the current batch's inputs, by input hash.
-  std::unordered_map<std::string, std::string> found_;
 
   std::unique_ptr<blob::BlobWriter> rows_writer_;
   std::unique_ptr<blob::BlobWriter> cached_writer_;
@@ -130,9 +130,9 @@ absl::Status Intake::Session::Add(InputRow row) {
     return absl::OkStatus();
   }
   for (; held_blank_rows_ > 0; --held_blank_rows_) {
-    batch_.push_back({InputRow(), "", "", false, std::nullopt, false, false});
+    batch_.emplace_back();
   }
-  batch_.push_back({std::move(row), "", "", false, std::nullopt, false, false});
+  batch_.emplace_back().row = std::move(row);
   if (batch_.size() >= kValidationBatch) {
     return ProcessBatch();
   }
@@ -142,8 +142,10 @@ absl::Status Intake::Session::Add(InputRow row) {
 // Hashes the batch, looks its new inputs up in the cache, validates only what is still
 // unknown (RDKit is the costly step of intake), then records the rows in input order.
 absl::Status Intake::Session::ProcessBatch() {
-  owner_.validators_.ParallelFor(
-      batch_.size(), [this](size_t i) { batch_[i].hash = InputHash(batch_[i].row.smiles); });
+  owner_.validators_.ParallelFor(batch_.size(), [this](size_t i) {
+    batch_[i].hash = InputHash(batch_[i].row.smiles);
+    batch_[i].dedup = DedupKey(batch_[i].hash);
+  });
   HUB_RETURN_IF_ERROR(LookUpBatch());
   if (!check_all_) {
     MarkUnchecked();
@@ -154,7 +156,6 @@ absl::Status Intake::Session::ProcessBatch() {
     HUB_RETURN_IF_ERROR(Record(checked));
   }
   batch_.clear();
-  found_.clear();
   // Decided between batches, so that a batch is checked in full or not at all.
   check_all_ = result_.unique == 0 || result_.rows < options_.chunk_rows;
   return FlushBuffers(false);
@@ -163,10 +164,10 @@ absl::Status Intake::Session::ProcessBatch() {
 // Marks the rows whose input is a repeat or cached, and keeps the cached results.
 absl::Status Intake::Session::LookUpBatch() {
   absl::flat_hash_map<DedupKeyType, size_t> first_in_batch;
-  std::vector<std::string> lookups;
+  std::vector<size_t> lookups;
   for (size_t i = 0; i < batch_.size(); ++i) {
     CheckedRow& checked = batch_[i];
-    DedupKeyType key = DedupKey(checked.hash);
+    const DedupKeyType& key = checked.dedup;
     if (auto seen = seen_.find(key); seen != seen_.end()) {
       if (!RepeatsUnchecked(checked, seen->second)) {
         continue;
@@ -178,18 +179,19 @@ absl::Status Intake::Session::LookUpBatch() {
       continue;
     }
     if (!checked.row.smiles.empty() && !checked.repeats_unchecked) {
-      lookups.push_back(checked.hash);
+      lookups.push_back(i);
     }
   }
   if (owner_.cache_ == nullptr || !options_.read_cache || lookups.empty()) {
     return absl::OkStatus();
   }
-  HUB_RETURN_IF_ERROR(LookUpInCache(lookups));
-  if (!found_.empty() && result_.columns.empty()) {
+  HUB_ASSIGN_OR_RETURN(bool any, LookUpInCache(lookups));
+  if (any && result_.columns.empty()) {
     HUB_ASSIGN_OR_RETURN(result_.columns, owner_.cache_->Columns(key_));
   }
   for (CheckedRow& checked : batch_) {
-    checked.known_valid = checked.known_valid || found_.contains(checked.hash);
+    const CheckedRow& first = checked.same_as ? batch_[*checked.same_as] : checked;
+    checked.known_valid = checked.known_valid || first.cached.has_value();
   }
   return absl::OkStatus();
 }
@@ -226,21 +228,32 @@ void Intake::Session::RememberRepeatVerdicts() {
   }
 }
 
-// Fills `found_` from the cache, one query per slice of `hashes`, the slices in parallel.
-absl::Status Intake::Session::LookUpInCache(const std::vector<std::string>& hashes) {
-  using Found = absl::StatusOr<std::unordered_map<std::string, std::string>>;
-  std::vector<Found> parts((hashes.size() + kLookupSlice - 1) / kLookupSlice);
+// Stores the cached results of the batch rows `rows` in them, one query per slice, the
+// slices in parallel. Returns whether any was cached.
+absl::StatusOr<bool> Intake::Session::LookUpInCache(const std::vector<size_t>& rows) {
+  std::vector<absl::Status> parts((rows.size() + kLookupSlice - 1) / kLookupSlice);
   owner_.validators_.ParallelFor(parts.size(), [&](size_t part) {
-    auto begin = hashes.begin() + static_cast<std::ptrdiff_t>(part * kLookupSlice);
-    auto end = hashes.begin() +
-               static_cast<std::ptrdiff_t>(std::min(hashes.size(), (part + 1) * kLookupSlice));
-    parts[part] = owner_.cache_->Lookup(key_, std::vector<std::string>(begin, end));
+    size_t begin = part * kLookupSlice;
+    size_t end = std::min(rows.size(), begin + kLookupSlice);
+    std::vector<std::string_view> hashes;
+    hashes.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      hashes.emplace_back(batch_[rows[i]].hash);
+    }
+    auto found = owner_.cache_->Lookup(key_, hashes);
+    if (!found.ok()) {
+      parts[part] = found.status();
+      return;
+    }
+    for (size_t i = begin; i < end; ++i) {
+      batch_[rows[i]].cached = std::move((*found)[i - begin]);
+    }
   });
-  for (Found& part : parts) {
-    HUB_RETURN_IF_ERROR(part.status());
-    found_.merge(*part);
+  for (const absl::Status& part : parts) {
+    HUB_RETURN_IF_ERROR(part);
   }
-  return absl::OkStatus();
+  return std::any_of(rows.begin(), rows.end(),
+                     [this](size_t row) { return batch_[row].cached.has_value(); });
 }
 
 // Leaves the new inputs of the batch unchecked, except those repeated inside the batch: one
@@ -289,7 +302,7 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
     }
   } else {
     auto [it, inserted] =
-        seen_.try_emplace(DedupKey(checked.hash), static_cast<std::uint32_t>(result_.unique));
+        seen_.try_emplace(checked.dedup, static_cast<std::uint32_t>(result_.unique));
     unique = it->second;
     if (inserted) {
       unchecked_.push_back(checked.unchecked);
@@ -309,12 +322,11 @@ absl::Status Intake::Session::Record(const CheckedRow& checked) {
 // A new distinct input goes to cached.tsv when the cache has it, else to the current chunk;
 // both stay in unique-index order.
 absl::Status Intake::Session::Plan(std::uint64_t unique, const CheckedRow& checked) {
-  auto hit = found_.find(checked.hash);
-  if (hit == found_.end()) {
+  if (!checked.cached) {
     return AppendChunkLine(unique, checked);
   }
   ++result_.cached;
-  fmt::format_to(std::back_inserter(cached_buffer_), "{}\t\t{}\n", unique, hit->second);
+  fmt::format_to(std::back_inserter(cached_buffer_), "{}\t\t{}\n", unique, *checked.cached);
   return absl::OkStatus();
 }
 

@@ -1,5 +1,8 @@
 #include "hub/jobs/result_cache.h"
 
+#include <algorithm>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "fmt/format.h"
 
@@ -89,30 +92,61 @@ std::string InputHash(std::string_view input) {
   return common::Sha256Hex(input);
 }
 
-absl::StatusOr<std::unordered_map<std::string, std::string>> ResultCache::Lookup(
-    const CacheKey& key, const std::vector<std::string>& hashes) {
-  std::unordered_map<std::string, std::string> found;
-  bool by_rowid = db_.dialect() == store::Dialect::kSqlite;
-  std::uint64_t salt = by_rowid ? ModelSalt(key) : 0;
+ResultCache::ResultCache(store::Database& db, const common::Clock& clock)
+    : db_(db), clock_(clock), full_batch_sql_(internal::CacheLookupSql(db.dialect(), kBatch)) {}
+
+absl::StatusOr<std::vector<std::optional<std::string>>> ResultCache::Lookup(
+    const CacheKey& key, absl::Span<const std::string_view> hashes) {
+  std::vector<std::optional<std::string>> found(hashes.size());
   for (size_t begin = 0; begin < hashes.size(); begin += kBatch) {
-    size_t end = std::min(hashes.size(), begin + kBatch);
-    store::Params params = {key.model_id, key.model_version};
-    for (size_t i = begin; i < end; ++i) {
-      if (by_rowid) {
-        params.emplace_back(RowId(salt, hashes[i]));
-      } else {
-        params.emplace_back(hashes[i]);
-      }
-    }
-    HUB_ASSIGN_OR_RETURN(auto result,
-                         db_.Exec(internal::CacheLookupSql(db_.dialect(), end - begin), params));
-    for (const store::Row& row : result.rows()) {
-      HUB_ASSIGN_OR_RETURN(std::string hash, row.GetString(0));
-      HUB_ASSIGN_OR_RETURN(std::string value, row.GetString(1));
-      found.emplace(std::move(hash), std::move(value));
-    }
+    size_t count = std::min(kBatch, hashes.size() - begin);
+    HUB_RETURN_IF_ERROR(LookupBatch(key, hashes.subspan(begin, count),
+                                    absl::MakeSpan(found).subspan(begin, count)));
   }
   return found;
+}
+
+absl::Status ResultCache::LookupBatch(const CacheKey& key,
+                                      absl::Span<const std::string_view> hashes,
+                                      absl::Span<std::optional<std::string>> found) {
+  bool by_rowid = db_.dialect() == store::Dialect::kSqlite;
+  std::uint64_t salt = by_rowid ? ModelSalt(key) : 0;
+  store::Params params = {key.model_id, key.model_version};
+  params.reserve(hashes.size() + 2);
+  // The first position of each hash; a row returned for another input (a rowid clash on
+  // SQLite) matches none.
+  absl::flat_hash_map<std::string_view, size_t> position;
+  position.reserve(hashes.size());
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (by_rowid) {
+      params.emplace_back(RowId(salt, hashes[i]));
+    } else {
+      params.emplace_back(std::string(hashes[i]));
+    }
+    position.try_emplace(hashes[i], i);
+  }
+  std::string tail_sql;
+  if (hashes.size() != kBatch) {
+    tail_sql = internal::CacheLookupSql(db_.dialect(), hashes.size());
+  }
+  HUB_ASSIGN_OR_RETURN(auto result,
+                       db_.Exec(hashes.size() == kBatch ? full_batch_sql_ : tail_sql, params));
+  for (const store::Row& row : result.rows()) {
+    const auto* hash = row.size() == 2 ? std::get_if<std::string>(&row.raw(0)) : nullptr;
+    if (hash == nullptr) {
+      return absl::DataLossError("a result cache row has no input hash");
+    }
+    if (auto at = position.find(*hash); at != position.end()) {
+      HUB_ASSIGN_OR_RETURN(found[at->second], row.GetString(1));
+    }
+  }
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    size_t first = position.find(hashes[i])->second;
+    if (first != i) {
+      found[i] = found[first];
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ResultCache::Store(const CacheKey& key,

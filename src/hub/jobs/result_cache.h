@@ -5,11 +5,13 @@
 // write to it, so private work never leaks into it.
 
 #include <cstdint>
+#include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 #include "hub/common/clock.h"
 #include "hub/store/database.h"
@@ -33,12 +35,12 @@ std::string InputHash(std::string_view input);
 // The cache over the hub's database. Thread-safe.
 class ResultCache final {
 public:
-  ResultCache(store::Database& db, const common::Clock& clock) : db_(db), clock_(clock) {}
+  ResultCache(store::Database& db, const common::Clock& clock);
 
-  // Results of the `hashes` that are cached, by hash. At most 500 hashes per call are sent in
-  // one statement; any number may be passed.
-  [[nodiscard]] absl::StatusOr<std::unordered_map<std::string, std::string>> Lookup(
-      const CacheKey& key, const std::vector<std::string>& hashes);
+  // The cached results of `hashes`, position by position: nullopt where a hash is not cached.
+  // Sends one statement per 500 hashes; any number may be passed, repeats included.
+  [[nodiscard]] absl::StatusOr<std::vector<std::optional<std::string>>> Lookup(
+      const CacheKey& key, absl::Span<const std::string_view> hashes);
 
   // Adds `entries` (an entry already cached is left as it is), credited to `contributor`,
   // and records `columns` (the JSON array naming the values) for the model version.
@@ -55,8 +57,15 @@ public:
   [[nodiscard]] absl::StatusOr<std::int64_t> ClearContributor(const std::string& user_id);
 
 private:
+  // Looks up one statement's worth of `hashes` into the same positions of `found`.
+  absl::Status LookupBatch(const CacheKey& key,
+                           absl::Span<const std::string_view> hashes,
+                           absl::Span<std::optional<std::string>> found);
+
   store::Database& db_;
   const common::Clock& clock_;
+  // The lookup statement for a full batch, built once.
+  std::string full_batch_sql_;
 };
 
 namespace internal {

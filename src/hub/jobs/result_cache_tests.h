@@ -3,7 +3,10 @@
 // The result cache's behaviour, one set of `TEST_P` bodies run on SQLite (chunk_queue_test.cc)
 // and on PostgreSQL (chunk_queue_pgtest.cc), on the same private stores as the queue's tests.
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "fmt/format.h"
@@ -42,9 +45,18 @@ protected:
     for (const std::string& input : inputs) {
       hashes.push_back(InputHash(input));
     }
-    auto found = cache_->Lookup(key, hashes);
+    auto found = cache_->Lookup(key, std::vector<std::string_view>(hashes.begin(), hashes.end()));
     EXPECT_TRUE(found.ok()) << found.status();
-    return found.value_or(std::unordered_map<std::string, std::string>());
+    std::unordered_map<std::string, std::string> by_hash;
+    if (found.ok()) {
+      EXPECT_EQ(found->size(), hashes.size());
+      for (size_t i = 0; i < found->size(); ++i) {
+        if ((*found)[i]) {
+          by_hash.emplace(hashes[i], *(*found)[i]);
+        }
+      }
+    }
+    return by_hash;
   }
 
   QueueStore store_;
@@ -108,6 +120,27 @@ TEST_P(ResultCacheTest, LooksUpMoreInputsThanOneStatementTakes) {
   EXPECT_EQ(found.size(), entries.size());
   for (const CacheEntry& e : entries) {
     EXPECT_EQ(found[e.input_hash], e.result);
+  }
+}
+
+TEST_P(ResultCacheTest, AnswersPositionByPositionRepeatsIncluded) {
+  CacheKey key{"eos3b5e", "v1"};
+  Store(key, {Entry("CCO"), Entry("CCN")});
+  std::vector<std::string> hashes = {InputHash("CCO"), InputHash("C"), InputHash("CCO"),
+                                     InputHash("CCN")};
+  for (int i = 0; i < 600; ++i) {
+    hashes.push_back(InputHash("CCN"));
+  }
+
+  auto found = cache_->Lookup(key, std::vector<std::string_view>(hashes.begin(), hashes.end()));
+
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), hashes.size());
+  EXPECT_EQ((*found)[0], "[\"CCO\"]");
+  EXPECT_EQ((*found)[1], std::nullopt);
+  EXPECT_EQ((*found)[2], "[\"CCO\"]");
+  for (size_t i = 3; i < hashes.size(); ++i) {
+    EXPECT_EQ((*found)[i], "[\"CCN\"]") << i;
   }
 }
 
