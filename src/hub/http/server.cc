@@ -43,6 +43,10 @@ using ErrorCode = beast::error_code;
 
 constexpr std::chrono::milliseconds kLingerTimeout{2000};
 constexpr std::uint64_t kLingerMaxBytes = 64ull << 20;
+// Beast reads a body into whatever room the read buffer has left (at least 512 bytes), and the
+// parser empties the buffer as it goes, so the buffer never grows by itself: without room made
+// here a 3 MB upload took about 1,500 reads and 60 ms on loopback.
+constexpr size_t kBodyReadRoom = size_t{64} * 1024;
 
 bool IsQuietPath(std::string_view path) {
   return path == "/healthz" || path == "/livez" || path == "/readyz";
@@ -370,6 +374,7 @@ void Session::ContinueThenReadBody() {
 }
 
 void Session::ReadBody() {
+  buffer_.reserve(kBodyReadRoom);
   if (route_->options.spool_body) {
     file_parser_.emplace(std::move(*header_parser_));
     header_parser_.reset();
@@ -433,6 +438,8 @@ void Session::OnBodyDone() {
     file_parser_.reset();
   }
   header_parser_.reset();
+  // An idle keep-alive connection should not hold the body's read room.
+  buffer_.shrink_to_fit();
   Dispatch();
 }
 
