@@ -11,6 +11,7 @@
 
 #include "hub/common/strings.h"
 #include "hub/models/model.h"
+#include "hub/models/smiles_syntax.h"
 
 namespace hub::models {
 namespace {
@@ -76,6 +77,13 @@ absl::StatusOr<MolPtr> ParseSmiles(const std::string& smiles) {
 namespace hub::models {
 
 absl::Status CheckSmilesSyntax(const std::string& smiles) {
+  if (smiles.size() <= kMaxSmilesBytes && IsPlainSmiles(smiles)) {
+    return absl::OkStatus();
+  }
+  return internal::CheckSmilesSyntaxWithRdkit(smiles);
+}
+
+absl::Status internal::CheckSmilesSyntaxWithRdkit(const std::string& smiles) {
   SilenceRdkitLogging();
   if (absl::Status status = CheckInput(smiles); !status.ok()) {
     return status;

@@ -42,8 +42,16 @@ using MolPtr = std::unique_ptr<RDKit::ROMol>;
 // `ParseSmiles`, but without sanitization, which costs about six times as much as reading the
 // string (the hub validates every row of a request before any model sees it; molecules that
 // read but fail chemistry checks are reported per row by the model). Same error texts.
-// Thread-safe.
+// Plain SMILES is accepted by a one-pass screen without calling RDKit (smiles_syntax.h); every
+// other input, and every error, is RDKit's. Thread-safe.
 [[nodiscard]] absl::Status CheckSmilesSyntax(const std::string& smiles);
+
+namespace internal {
+
+// `CheckSmilesSyntax` without the screen: always RDKit. Exposed to test the screen against it.
+[[nodiscard]] absl::Status CheckSmilesSyntaxWithRdkit(const std::string& smiles);
+
+}  // namespace internal
 
 // Turns off RDKit's own logging to stderr (parse errors, warnings), once per process; every
 // `ParseSmiles` call does this first, so calling it is only needed before other RDKit use.
