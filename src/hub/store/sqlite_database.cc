@@ -33,9 +33,12 @@ constexpr char kPing[] = "SELECT 1";
 constexpr char kJournalModeWal[] = "PRAGMA journal_mode = WAL";
 // Reads map the file (up to 256 MiB) instead of copying each page through pread, which was a
 // visible share of the result cache's many-key lookups. Mapped pages are the OS page cache's,
-// shared by every connection.
+// shared by every connection. A WAL file keeps its largest size unless limited: after a 50k
+// request that wrote the cache it stayed at 141 MB beside a 21 MB database; with the limit it
+// is cut back to 64 MiB whenever a checkpoint rewinds it.
 constexpr char kConnectionPragmas[] =
-    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456;";
+    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA mmap_size = 268435456; "
+    "PRAGMA journal_size_limit = 67108864;";
 
 absl::StatusCode ConstraintCode(int rc) {
   switch (rc) {

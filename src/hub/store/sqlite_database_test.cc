@@ -63,8 +63,10 @@ TEST(SqliteDatabaseTest, ConfiguresEveryConnection) {
     HUB_ASSERT_OK_AND_ASSIGN(Result foreign_keys, exec("PRAGMA foreign_keys"));
     HUB_ASSERT_OK_AND_ASSIGN(Result busy, exec("PRAGMA busy_timeout"));
     HUB_ASSERT_OK_AND_ASSIGN(Result synchronous, exec("PRAGMA synchronous"));
+    HUB_ASSERT_OK_AND_ASSIGN(Result wal_limit, exec("PRAGMA journal_size_limit"));
 
     EXPECT_EQ(*journal[0].GetString(0), "wal");
+    EXPECT_EQ(*wal_limit[0].GetInt(0), 64 << 20);
     EXPECT_EQ(*foreign_keys[0].GetInt(0), 1);
     EXPECT_EQ(*busy[0].GetInt(0), 1234);
     EXPECT_EQ(*synchronous[0].GetInt(0), 1);  // NORMAL
