@@ -84,16 +84,19 @@ TEST_F(InformerSimTest, RelistsAfterExpiryAndMissesNoDelete) {
   Create("a");
   ASSERT_TRUE(WaitFor([&] { return Sees("a"); }));
 
-  // Changes made while the watch is down, then the history compacted: only a relist can
-  // see them.
-  sim_->CompactHistoryForTest();
+  // The watch resumed after this cut hangs, so the changes below happen while the informer
+  // sees nothing; it must not resume before the history is compacted, or it would see them
+  // without relisting.
+  sim_->InjectFaultForTest({"pods", "GET", true}, ResponseFault::kStalledWatch, 1);
   sim_->CutWatchesForTest();
+  ASSERT_TRUE(WaitFor([&] { return sim_->faults_served() == 1; }));
   ASSERT_TRUE(DeletePod(*client_, "eos", "a", "", 0).ok());
   Create("c");
   sim_->CompactHistoryForTest();
+  sim_->CutWatchesForTest();
 
   EXPECT_TRUE(WaitFor([&] { return Sees("c") && !Sees("a"); }));
-  EXPECT_GE(informer_->relists(), 2);
+  EXPECT_EQ(informer_->relists(), 2);
 }
 
 }  // namespace

@@ -894,13 +894,20 @@ private:
 };
 
 // A watch that never sends a byte of its body: a half-open connection, as the client sees it.
+// A watch that sends nothing, until `CutWatchesForTest` cuts it like any other watch.
 class StalledStream final : public http::BodyStream {
 public:
-  explicit StalledStream(StatePtr state) : state_(std::move(state)) {}
+  explicit StalledStream(StatePtr state)
+      : state_(std::move(state)), cut_generation_(state_->cut_generation.load()) {}
 
-  http::StreamStep Next(std::string& /*out*/) override {
-    if (cancelled_ || state_->stopping) {
+  http::StreamStep Next(std::string& out) override {
+    if (cancelled_ || state_->stopping || cut_) {
       return http::StreamStep::End();
+    }
+    if (state_->cut_generation.load() != cut_generation_) {
+      out = R"({"type":"MODIFIED","object":{"kind":"Pod","metadata":{"na)";
+      cut_ = true;
+      return http::StreamStep::Data();
     }
     return http::StreamStep::Wait(std::chrono::milliseconds(50));
   }
@@ -909,6 +916,8 @@ public:
 
 private:
   StatePtr state_;
+  int cut_generation_;
+  bool cut_ = false;
   std::atomic<bool> cancelled_{false};
 };
 
