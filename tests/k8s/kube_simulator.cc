@@ -26,6 +26,8 @@ using State = KubeSimulator::State;
 using StatePtr = std::shared_ptr<State>;
 
 constexpr size_t kRequestLogLimit = 100'000;
+// What a watch cut by `CutWatchesForTest` sends last: half an event.
+constexpr char kHalfEvent[] = R"({"type":"MODIFIED","object":{"kind":"Pod","metadata":{"na)";
 
 http::Response StatusResponse(int code,
                               const std::string& reason,
@@ -230,7 +232,7 @@ public:
     }
     if (state_->cut_generation.load() != cut_generation_) {
       // Half an event, then the connection ends.
-      out = R"({"type":"MODIFIED","object":{"kind":"Pod","metadata":{"na)";
+      out = kHalfEvent;
       end_after_pending_ = true;
       return http::StreamStep::Data();
     }
@@ -905,7 +907,7 @@ public:
       return http::StreamStep::End();
     }
     if (state_->cut_generation.load() != cut_generation_) {
-      out = R"({"type":"MODIFIED","object":{"kind":"Pod","metadata":{"na)";
+      out = kHalfEvent;
       cut_ = true;
       return http::StreamStep::Data();
     }

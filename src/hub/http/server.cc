@@ -427,6 +427,7 @@ void Session::ReadBodyPart(Parser& parser) {
 }
 
 void Session::OnBodyDone() {
+  bool read_body = string_parser_ || file_parser_;
   if (string_parser_) {
     request_.body = std::move(string_parser_->get().body());
     request_.body_size = request_.body.size();
@@ -439,7 +440,9 @@ void Session::OnBodyDone() {
   }
   header_parser_.reset();
   // An idle keep-alive connection should not hold the body's read room.
-  buffer_.shrink_to_fit();
+  if (read_body) {
+    buffer_.shrink_to_fit();
+  }
   Dispatch();
 }
 

@@ -23,7 +23,7 @@ constexpr size_t kReportedInputBytes = 120;
 using DedupKeyType = std::pair<std::uint64_t, std::uint64_t>;
 
 // Distinct inputs looked up in the cache by one query; slices of a batch run in parallel.
-constexpr size_t kLookupSlice = 512;
+constexpr size_t kLookupSlice = ResultCache::kLookupBatch;
 
 // The value of 16 lower-case hex digits (`Sha256Hex` writes lower case).
 std::uint64_t HexWord(std::string_view hex) {

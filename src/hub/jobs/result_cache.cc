@@ -12,7 +12,7 @@
 namespace hub::jobs {
 namespace {
 
-constexpr size_t kBatch = 500;
+constexpr size_t kBatch = ResultCache::kLookupBatch;
 
 constexpr char kInsert[] =
     "INSERT INTO {schema}.result_cache "
@@ -117,13 +117,14 @@ absl::Status ResultCache::LookupBatch(const CacheKey& key,
   // SQLite) matches none.
   absl::flat_hash_map<std::string_view, size_t> position;
   position.reserve(hashes.size());
+  std::vector<size_t> first(hashes.size());
   for (size_t i = 0; i < hashes.size(); ++i) {
     if (by_rowid) {
       params.emplace_back(RowId(salt, hashes[i]));
     } else {
       params.emplace_back(std::string(hashes[i]));
     }
-    position.try_emplace(hashes[i], i);
+    first[i] = position.try_emplace(hashes[i], i).first->second;
   }
   std::string tail_sql;
   if (hashes.size() != kBatch) {
@@ -141,9 +142,8 @@ absl::Status ResultCache::LookupBatch(const CacheKey& key,
     }
   }
   for (size_t i = 0; i < hashes.size(); ++i) {
-    size_t first = position.find(hashes[i])->second;
-    if (first != i) {
-      found[i] = found[first];
+    if (first[i] != i) {
+      found[i] = found[first[i]];
     }
   }
   return absl::OkStatus();

@@ -37,8 +37,11 @@ class ResultCache final {
 public:
   ResultCache(store::Database& db, const common::Clock& clock);
 
+  // Hashes sent in one lookup statement; callers that split lookups should split by it.
+  static constexpr size_t kLookupBatch = 500;
+
   // The cached results of `hashes`, position by position: nullopt where a hash is not cached.
-  // Sends one statement per 500 hashes; any number may be passed, repeats included.
+  // Sends one statement per `kLookupBatch` hashes; any number may be passed, repeats included.
   [[nodiscard]] absl::StatusOr<std::vector<std::optional<std::string>>> Lookup(
       const CacheKey& key, absl::Span<const std::string_view> hashes);
 
